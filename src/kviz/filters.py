@@ -1,0 +1,150 @@
+"""Filtering the findings table: one immutable state object in, a DataFrame out.
+
+The app's sidebar, the URL, the command-line export and the report all build a `FilterState` and call
+`apply_filters`, so the same filters always give the same rows. An empty selection means "no
+constraint" (all values), which keeps URLs short: only active filters appear in them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kviz import schema
+
+MULTI_VALUE_FIELDS: dict[str, schema.Vocabulary] = {
+    "k_forms": schema.K_FAMILY,
+    "k2_subtypes": schema.K_FORM,
+    "d3": schema.D3,
+    "outcomes": schema.OUTCOME,
+    "designs": schema.DESIGN,
+    "directions": schema.DIRECTION,
+}
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """The active filters. Empty tuples mean 'all'."""
+
+    k_forms: tuple[str, ...] = ()  # families: K1, K2, mixed, unspecified, none
+    k2_subtypes: tuple[str, ...] = ()  # narrows the K2 family: K2 (not stated), MK-4, MK-7
+    d3: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    designs: tuple[str, ...] = ()
+    directions: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    include_untraced: bool = True
+    search: str = ""
+
+    def __post_init__(self) -> None:
+        for name, vocabulary in MULTI_VALUE_FIELDS.items():
+            allowed = schema.K2_SUBTYPES if name == "k2_subtypes" else vocabulary.codes
+            values = tuple(dict.fromkeys(getattr(self, name)))  # drop repeats, keep order
+            unknown = [v for v in values if v not in allowed]
+            if unknown:
+                raise ValueError(f"unknown {name} value(s) {unknown}; allowed: {', '.join(allowed)}")
+            # Canonical order, so equal selections compare (and name files) equally.
+            object.__setattr__(self, name, tuple(v for v in allowed if v in values))
+        if self.years is not None:
+            start, end = (int(y) for y in self.years)
+            object.__setattr__(self, "years", (min(start, end), max(start, end)))
+        object.__setattr__(self, "search", self.search.strip())
+
+    @property
+    def is_default(self) -> bool:
+        return self == FilterState()
+
+    def selected_k_forms(self) -> list[str] | None:
+        """The k_form codes the K form filters allow, or None when they allow every form."""
+        if not self.k_forms and not self.k2_subtypes:
+            return None
+        families = self.k_forms or schema.K_FAMILY.codes
+        codes: list[str] = []
+        for family in families:
+            members = schema.k_forms_of_family(family)
+            if family == "K2" and self.k2_subtypes:
+                members = [m for m in members if m in self.k2_subtypes]
+            codes += members
+        return codes
+
+
+def apply_filters(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
+    """The rows of `frame` that pass every active filter, in their original order."""
+    keep = pd.Series(True, index=frame.index)
+    k_forms = state.selected_k_forms()
+    if k_forms is not None:
+        keep &= frame["k_form"].isin(k_forms)
+    for name, column in (("d3", "d3"), ("outcomes", "outcome"), ("designs", "design"), ("directions", "direction")):
+        selected = getattr(state, name)
+        if selected:
+            keep &= frame[column].isin(selected)
+    if state.years is not None:
+        start, end = state.years
+        keep &= frame[schema.YEAR].between(start, end).fillna(False).astype(bool)
+    if not state.include_untraced:
+        keep &= frame["source_match"] != schema.UNTRACED
+    if state.search:
+        keep &= _matches_text(frame, state.search)
+    return frame[keep]
+
+
+def _matches_text(frame: pd.DataFrame, text: str) -> pd.Series:
+    """Case-insensitive literal match of every word of `text` in any searchable column."""
+    haystack = frame[list(schema.TEXT_SEARCH_COLUMNS)].astype(str).agg(" ".join, axis=1).str.lower()
+    found = pd.Series(True, index=frame.index)
+    for word in text.lower().split():
+        found &= haystack.str.contains(word, regex=False)
+    return found
+
+
+def describe(state: FilterState) -> list[str]:
+    """Human-readable active filters, e.g. ['K2: MK-7', 'With D3', 'Outcome: Fracture']."""
+    parts: list[str] = []
+    if state.k_forms or state.k2_subtypes:
+        forms = [schema.K_FAMILY.label(f) for f in state.k_forms] or ["any form"]
+        if state.k2_subtypes:
+            forms.append("K2 subtypes: " + ", ".join(schema.K_FORM.label(s) for s in state.k2_subtypes))
+        parts.append("Vitamin K: " + "; ".join(forms))
+    if state.d3:
+        parts.append(" or ".join(schema.D3.label(v) for v in state.d3))
+    for name, vocabulary in (("outcomes", schema.OUTCOME), ("designs", schema.DESIGN), ("directions", schema.DIRECTION)):
+        selected = getattr(state, name)
+        if selected:
+            parts.append(f"{vocabulary.title}: " + ", ".join(vocabulary.label(v) for v in selected))
+    if state.years is not None:
+        parts.append(f"Published {state.years[0]}–{state.years[1]}")
+    if not state.include_untraced:
+        parts.append("Traced studies only")
+    if state.search:
+        parts.append(f"Search: “{state.search}”")
+    return parts
+
+
+def caption(state: FilterState) -> str:
+    """One line naming the active filters, for chart captions and titles."""
+    parts = describe(state)
+    return "Filters: " + " · ".join(parts) if parts else "All findings (no filters)"
+
+
+def slug(state: FilterState) -> str:
+    """File-name fragment naming the active filters, e.g. 'K2_with-D3_fracture' (empty when unfiltered)."""
+    tokens: list[str] = []
+    tokens += list(state.k_forms) + list(state.k2_subtypes)
+    tokens += [schema.D3[v].slug or v for v in state.d3]
+    tokens += list(state.outcomes) + list(state.designs) + list(state.directions)
+    if state.years is not None:
+        tokens.append(f"{state.years[0]}-{state.years[1]}")
+    if not state.include_untraced:
+        tokens.append("traced")
+    if state.search:
+        tokens.append("search-" + "-".join("".join(ch for ch in w if ch.isalnum()) for w in state.search.split())[:30])
+    return "_".join(t for t in tokens if t)
+
+
+def year_bounds(frame: pd.DataFrame) -> tuple[int, int] | None:
+    """The first and last publication year in a table, or None when no row is dated."""
+    years = frame[schema.YEAR].dropna()
+    if years.empty:
+        return None
+    return int(years.min()), int(years.max())
