@@ -1,0 +1,78 @@
+"""Safe CSV export of a (filtered) findings table: the one path from the app and the CLI to a file.
+
+The file is a findings CSV in the schema's columns and order, so it passes `python -m kviz validate`
+and re-loads to the same rows. Derived columns (`published_date`, `year`) and unknown extra columns
+are left out: the export is the documented table, nothing else. Text cells that a spreadsheet would
+run as a formula get the loader's neutralising prefix (OWASP's CSV-injection rule), which the loader
+removes again on reading; numbers are written as plain numbers and never prefixed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+
+import pandas as pd
+
+from kviz import schema
+from kviz.filters import FilterState, slug
+from kviz.loader import FORMULA_CHARACTERS, NEUTRALISING_PREFIX
+
+FILE_PREFIX = "kviz"
+UNFILTERED_NAME = "all"
+EXCEL_SUFFIX = "excel"
+LINE_END = "\n"
+# Keeps a file name well inside every file system's limit even with many filters selected.
+MAX_FILTER_NAME_LENGTH = 120
+_UNSAFE_FILE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+_REPEATED_SEPARATORS = re.compile(r"([_-])[_-]+")
+_NUMERIC_KINDS = ("int", "float")
+
+
+def neutralise(values: pd.Series) -> pd.Series:
+    """Prefix text that starts with a formula character, so spreadsheets show it instead of running it."""
+    text = values.astype(str)
+    dangerous = text.str[:1].isin(FORMULA_CHARACTERS)
+    return text.where(~dangerous, NEUTRALISING_PREFIX + text)
+
+
+def _number_text(values: pd.Series) -> pd.Series:
+    """Numbers as a spreadsheet reads them: whole values without '.0', missing values as empty cells."""
+    numbers = values.astype(schema.FLOAT_DTYPE)
+    whole = ((numbers == numbers.round()) & (numbers.abs() < 2**53)).fillna(False)
+    text = numbers.astype(str).astype(object)
+    text[whole] = values[whole].astype(schema.INT_DTYPE).astype(str)
+    return text.where(numbers.notna(), "")
+
+
+def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `frame` as CSV cell text: schema columns in schema order, safe to open in a spreadsheet."""
+    cells: dict[str, pd.Series] = {}
+    for column in schema.COLUMNS:
+        values = frame[column.name]
+        if column.kind in _NUMERIC_KINDS:
+            cells[column.name] = _number_text(values)
+        else:
+            cells[column.name] = neutralise(values.astype(object).where(values.notna(), ""))
+    return pd.DataFrame(cells, index=frame.index, columns=list(schema.COLUMN_NAMES))
+
+
+def csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
+    """The CSV file for a findings table: UTF-8 (with a byte-order mark for Excel), '\\n' line ends."""
+    text = export_frame(frame).to_csv(index=False, lineterminator=LINE_END)
+    return text.encode("utf-8-sig" if excel else "utf-8")
+
+
+def safe_file_name_part(text: str) -> str:
+    """`text` reduced to ASCII letters, digits, '.', '_' and '-' (accents dropped, other runs become '-')."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = _REPEATED_SEPARATORS.sub(r"\1", _UNSAFE_FILE_NAME_CHARACTERS.sub("-", ascii_text))
+    return cleaned.strip("._-")
+
+
+def export_filename(state: FilterState, on: datetime.date, excel: bool = False, extension: str = "csv") -> str:
+    """A file name that says what was filtered and when, e.g. 'kviz_K2_with-D3_fracture_2026-11-24.csv'."""
+    filters = safe_file_name_part(slug(state))[:MAX_FILTER_NAME_LENGTH].rstrip("._-") or UNFILTERED_NAME
+    parts = [FILE_PREFIX, filters, on.isoformat()] + ([EXCEL_SUFFIX] if excel else [])
+    return "_".join(parts) + "." + extension
