@@ -25,6 +25,7 @@ class Category:
     description: str = ""
     family: str = ""
     slug: str = ""  # file-name token where the code alone would be unclear
+    short: str = ""  # compact label for filter chips and URLs where the full label is long
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ class Vocabulary:
     def label(self, code: str) -> str:
         """Human label of a code; unknown codes are returned unchanged so nothing is hidden."""
         return self.labels.get(code, code)
+
+    def short_label(self, code: str) -> str:
+        """Compact label for filter chips and URLs (the full label when no short one is set)."""
+        category = next((c for c in self.categories if c.code == code), None)
+        return (category.short or category.label) if category else code
 
     def __contains__(self, code: object) -> bool:
         return code in self.codes
@@ -90,8 +96,8 @@ K_FAMILY = Vocabulary(
     "k_family",
     "Vitamin K form",
     (
-        Category("K1", "K1 (phylloquinone)", "#009E73"),
-        Category("K2", "K2 (menaquinones)", "#0072B2"),
+        Category("K1", "K1 (phylloquinone)", "#009E73", short="K1"),
+        Category("K2", "K2 (menaquinones)", "#0072B2", short="K2"),
         Category("mixed", "Several forms", "#E69F00"),
         Category("unspecified", "Form not stated", "#999999"),
         Category("none", "No vitamin K", "#CCCCCC"),
@@ -104,11 +110,11 @@ K_FORM = Vocabulary(
     (
         Category("K1", "K1", "#009E73", family="K1",
                  description="Phylloquinone, from green plants."),
-        Category("K2", "K2 (subtype not stated)", "#0072B2", family="K2",
+        Category("K2", "K2 (subtype not stated)", "#0072B2", family="K2", short="Subtype not stated",
                  description="Menaquinones, subtype not reported."),
-        Category("MK-4", "K2 as MK-4", "#56B4E9", family="K2",
+        Category("MK-4", "K2 as MK-4", "#56B4E9", family="K2", short="MK-4",
                  description="Menaquinone-4 (menatetrenone); short half-life, often given in milligram doses."),
-        Category("MK-7", "K2 as MK-7", "#CC79A7", family="K2",
+        Category("MK-7", "K2 as MK-7", "#CC79A7", family="K2", short="MK-7",
                  description="Menaquinone-7, from natto and fermented foods; long half-life."),
         Category("mixed", "Several forms", "#E69F00", family="mixed",
                  description="Several vitamin K forms studied or pooled together."),
