@@ -1,11 +1,31 @@
-"""Command-line interface: `python -m kviz validate [PATH]`."""
+"""Command-line interface: `python -m kviz validate|export|report`.
+
+`export` and `report` take the same filters as the app's sidebar, build the same `FilterState` and call
+the same filter and export code, so a file from the command line is byte for byte the file the app
+gives for those filters.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
+from pathlib import Path
+from typing import Callable
 
-from kviz.loader import DEFAULT_DATA_PATH, FindingsError, read_findings, summary_line
+from kviz import export, filters, schema
+from kviz.loader import DEFAULT_DATA_PATH, FindingsError, load_findings, read_findings, summary_line
+
+STDOUT = "-"
+# Command-line option for each multi-valued FilterState field (the field names are the app's).
+FILTER_OPTIONS: dict[str, str] = {
+    "k_forms": "--k-form",
+    "k2_subtypes": "--k2-subtype",
+    "d3": "--d3",
+    "outcomes": "--outcome",
+    "designs": "--design",
+    "directions": "--direction",
+}
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -20,12 +40,151 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _allowed_values(field: str) -> list[str]:
+    return list(schema.K2_SUBTYPES) if field == "k2_subtypes" else filters.MULTI_VALUE_FIELDS[field].codes
+
+
+def _codes_parser(field: str) -> Callable[[str], list[str]]:
+    """argparse type: a comma-separated list of codes, matched case-insensitively, each checked."""
+    allowed = {code.lower(): code for code in _allowed_values(field)}
+
+    def parse(text: str) -> list[str]:
+        codes = []
+        for value in (v.strip() for v in text.split(",")):
+            if value.lower() not in allowed:
+                raise argparse.ArgumentTypeError(
+                    f"unknown value {value!r}; allowed: {', '.join(allowed.values())}"
+                )
+            codes.append(allowed[value.lower()])
+        return codes
+
+    return parse
+
+
+def _years(text: str) -> tuple[int, int]:
+    """argparse type: 'YEAR' or 'FIRST-LAST'."""
+    first, _, last = text.strip().partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YEAR or FIRST-LAST (e.g. 2011-2020), got {text!r}") from None
+
+
+def _option_help(field: str) -> str:
+    vocabulary = filters.MULTI_VALUE_FIELDS[field]
+    title = "K2 subtype (narrows the K2 form)" if field == "k2_subtypes" else vocabulary.title
+    values = "; ".join(f"{code}: {vocabulary.label(code)}" for code in _allowed_values(field))
+    return f"{title}. {values}. Repeat the option or separate codes with commas."
+
+
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="PATH", default=str(DEFAULT_DATA_PATH), help="findings CSV (default: bundled data)")
+    group = parser.add_argument_group("filters (as in the app's sidebar; none given = all findings)")
+    for field, option in FILTER_OPTIONS.items():
+        group.add_argument(
+            option, dest=field, metavar="CODE", action="append", type=_codes_parser(field), default=[],
+            help=_option_help(field),
+        )
+    group.add_argument("--years", type=_years, metavar="FIRST-LAST", help="publication years, e.g. 2011-2020")
+    group.add_argument("--search", default="", metavar="TEXT",
+                       help="words that must all appear in headline, citation, population or notes")
+    group.add_argument("--exclude-untraced", action="store_true", help="leave out claims not traced to a study")
+
+
+def filter_state(args: argparse.Namespace) -> filters.FilterState:
+    """The FilterState the options describe (the same object the app builds from its sidebar)."""
+    chosen = {field: tuple(code for codes in getattr(args, field) for code in codes) for field in FILTER_OPTIONS}
+    return filters.FilterState(
+        **chosen, years=args.years, include_untraced=not args.exclude_untraced, search=args.search
+    )
+
+
+def _write(data: bytes, output: str | None, default_name: str, shown: str) -> int:
+    """Write to `output` ('-' = stdout; none = `default_name` in the current directory), report on stderr."""
+    if output == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        print(shown, file=sys.stderr)
+        return 0
+    path = Path(output or default_name)
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(shown, file=sys.stderr)
+    print(path)
+    return 0
+
+
+def _run_filtered(args: argparse.Namespace, make: Callable[..., tuple[bytes, str]]) -> int:
+    """Load the data, apply the filters, and write what `make(table, rows, state, today)` produces."""
+    try:
+        table = load_findings(args.data)
+    except FindingsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for warning in table.attrs["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    state = filter_state(args)
+    rows = filters.apply_filters(table, state)
+    if rows.empty:
+        print("warning: no findings match these filters", file=sys.stderr)
+    data, default_name = make(table, rows, state, datetime.date.today())
+    shown = f"{len(rows)} of {len(table)} findings · {filters.caption(state)}"
+    return _write(data, args.output, default_name, shown)
+
+
+def _export(args: argparse.Namespace) -> int:
+    def make(table, rows, state, today):
+        return export.csv_bytes(rows, excel=args.excel), export.export_filename(state, today, excel=args.excel)
+
+    return _run_filtered(args, make)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from kviz import report  # plotly is imported only when a report is asked for
+
+    def make(table, rows, state, today):
+        return report.html_report(table, state, today).encode("utf-8"), report.report_filename(state, today)
+
+    return _run_filtered(args, make)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kviz", description="Vitamin K evidence explorer tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a findings CSV against the schema")
     validate.add_argument("path", nargs="?", default=str(DEFAULT_DATA_PATH), help="CSV file (default: bundled data)")
     validate.set_defaults(run=_validate)
+
+    export_command = commands.add_parser(
+        "export",
+        help="write the filtered findings as a CSV (the app's download, byte for byte)",
+        description="Write the findings that pass the filters as CSV, exactly as the app's download does: "
+        "schema columns, UTF-8, spreadsheet formulas neutralised.",
+    )
+    _add_filter_options(export_command)
+    export_command.add_argument("--excel", action="store_true", help="UTF-8 with byte-order mark, for Excel")
+    export_command.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="output file, '-' for stdout (default: a name saying what was filtered and when, e.g. "
+        "kviz_K2_with-D3_2026-11-24.csv, in the current directory)",
+    )
+    export_command.set_defaults(run=_export)
+
+    report_command = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report of the filtered findings",
+        description="Write one HTML file with the active filters, key charts, findings table and citations; "
+        "it opens in a browser with no server and no network.",
+    )
+    _add_filter_options(report_command)
+    report_command.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="output file, '-' for stdout (default: kviz_<filters>_<date>_report.html in the current directory)",
+    )
+    report_command.set_defaults(run=_report)
     return parser
 
 

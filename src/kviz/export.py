@@ -37,7 +37,7 @@ def neutralise(values: pd.Series) -> pd.Series:
     return text.where(~dangerous, NEUTRALISING_PREFIX + text)
 
 
-def _number_text(values: pd.Series) -> pd.Series:
+def number_text(values: pd.Series) -> pd.Series:
     """Numbers as a spreadsheet reads them: whole values without '.0', missing values as empty cells."""
     numbers = values.astype(schema.FLOAT_DTYPE)
     whole = ((numbers == numbers.round()) & (numbers.abs() < 2**53)).fillna(False)
@@ -52,7 +52,7 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in schema.COLUMNS:
         values = frame[column.name]
         if column.kind in _NUMERIC_KINDS:
-            cells[column.name] = _number_text(values)
+            cells[column.name] = number_text(values)
         else:
             cells[column.name] = neutralise(values.astype(object).where(values.notna(), ""))
     return pd.DataFrame(cells, index=frame.index, columns=list(schema.COLUMN_NAMES))
@@ -71,8 +71,12 @@ def safe_file_name_part(text: str) -> str:
     return cleaned.strip("._-")
 
 
-def export_filename(state: FilterState, on: datetime.date, excel: bool = False, extension: str = "csv") -> str:
-    """A file name that says what was filtered and when, e.g. 'kviz_K2_with-D3_fracture_2026-11-24.csv'."""
+def file_stem(state: FilterState, on: datetime.date, *suffixes: str) -> str:
+    """'kviz_<filters>_<date>[_<suffix>...]': names every file kviz writes after what was filtered and when."""
     filters = safe_file_name_part(slug(state))[:MAX_FILTER_NAME_LENGTH].rstrip("._-") or UNFILTERED_NAME
-    parts = [FILE_PREFIX, filters, on.isoformat()] + ([EXCEL_SUFFIX] if excel else [])
-    return "_".join(parts) + "." + extension
+    return "_".join([FILE_PREFIX, filters, on.isoformat(), *(safe_file_name_part(s) for s in suffixes)])
+
+
+def export_filename(state: FilterState, on: datetime.date, excel: bool = False) -> str:
+    """The CSV's file name, e.g. 'kviz_K2_with-D3_fracture_2026-11-24.csv' ('..._excel.csv' for Excel)."""
+    return file_stem(state, on, *([EXCEL_SUFFIX] if excel else [])) + ".csv"
