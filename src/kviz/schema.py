@@ -254,6 +254,35 @@ COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
 TEXT_SEARCH_COLUMNS: tuple[str, ...] = ("headline", "citation", "population", "notes")
 
+# One complete, valid row (a real, verified study) for the upload template and the data dictionary.
+# Its ids start with "example-" so that a forgotten example row never clashes with the bundled data.
+EXAMPLE_FINDING: dict[str, str] = {
+    "finding_id": "example-knapen-2013-bone-density",
+    "study_id": "example-knapen-2013",
+    "published": "2013-03",
+    "headline": "MK-7 180 µg/day for 3 years slowed bone loss in healthy postmenopausal women",
+    "design": "rct",
+    "k_form": "MK-7",
+    "d3": "no",
+    "outcome": "bone_density",
+    "direction": "benefit",
+    "source_match": "identified",
+    "n_participants": "244",
+    "dose_ug_per_day": "180",
+    "duration_months": "36",
+    "population": "Healthy postmenopausal women",
+    "dose_text": "180 µg MK-7 per day",
+    "effect_size": "",
+    "citation": "Knapen MHJ, Drummen NE, Smit E, Vermeer C, Theuwissen E. Three-year low-dose menaquinone-7 "
+    "supplementation helps decrease bone loss in healthy postmenopausal women. Osteoporos Int. "
+    "2013;24(9):2499-2507.",
+    "doi": "10.1007/s00198-013-2325-6",
+    "url": "https://pubmed.ncbi.nlm.nih.gov/23525894/",
+    "source": "added",
+    "notes": "Example row: replace it with your own findings. Less bone loss at lumbar spine and femoral "
+    "neck; total hip did not differ.",
+}
+
 # Added by the loader, never written back to a CSV.
 PUBLISHED_DATE = "published_date"  # datetime64: first day of the month (or year) of `published`
 YEAR = "year"  # Int64

@@ -1,0 +1,200 @@
+"""Bring your own findings: check, load and combine an uploaded CSV without trusting it.
+
+An upload goes through the same loader as the bundled file, after cheap checks that stop oversized
+or binary files before any parsing. Everything here is pure (bytes and frames in, frames or a
+`FindingsError` out), so the app can build the new data completely and only then swap it in: a failed
+upload or a blocked combination never leaves the user looking at half-loaded rows.
+
+Combining the upload with the bundled rows is blocked, with one problem per clashing `finding_id`,
+rather than letting either side win silently: a clash usually means the same study was coded twice,
+and the user should decide which row to keep.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import PurePath
+
+import pandas as pd
+
+from kviz import schema
+from kviz.loader import FIRST_DATA_ROW, MAX_PROBLEMS, FindingsError, read_findings
+from kviz.schema import Problem
+
+MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024  # Streamlit counts a megabyte as 1024 × 1024 bytes
+MAX_UPLOAD_ROWS = 200_000
+TEMPLATE_FILE_NAME = "kviz-findings-template.csv"
+PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "allowed", "message")
+SAVE_AS_CSV_HINT = "In Excel or LibreOffice use File › Save As › 'CSV UTF-8 (comma delimited)'."
+
+# First bytes of the files people most often pick by mistake; the loader would only say "not UTF-8".
+_FILE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls) or another Office file"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xfe", "UTF-16 text (Excel's 'Unicode text')"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+_SNIFF_BYTES = 8192
+
+
+class DataChoice(StrEnum):
+    """Which rows the dashboard explores."""
+
+    BUNDLED = "bundled"
+    UPLOADED = "uploaded"
+    COMBINED = "combined"
+
+    @property
+    def label(self) -> str:
+        return _CHOICE_LABELS[self]
+
+
+_CHOICE_LABELS = {
+    DataChoice.BUNDLED: "Bundled findings",
+    DataChoice.UPLOADED: "My upload only",
+    DataChoice.COMBINED: "My upload + bundled findings",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Upload:
+    """A fully validated uploaded table: only ever created after a successful load."""
+
+    name: str
+    digest: str  # sha256 of the bytes: the same file uploaded again is not loaded twice
+    frame: pd.DataFrame
+    warnings: tuple[Problem, ...] = ()
+
+
+def display_name(name: str) -> str:
+    """The file name without any folder a browser might send."""
+    return PurePath(name.replace("\\", "/")).name or "uploaded file"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _format_megabytes(n_bytes: int) -> str:
+    """Rounded up, so a file just over the limit never reads as exactly the limit."""
+    return f"{math.ceil(n_bytes / (1024 * 1024) * 10) / 10:.1f} MB"
+
+
+def _count_records(data: bytes) -> int:
+    """Data rows in a CSV, counting quoted line breaks correctly; 0 if unreadable (the loader explains why)."""
+    try:
+        return len(pd.read_csv(io.BytesIO(data), usecols=[0], dtype=str, keep_default_na=False, engine="c"))
+    except (ValueError, pd.errors.ParserError):  # UnicodeDecodeError and EmptyDataError are ValueErrors
+        return 0
+
+
+def _precheck(data: bytes, name: str) -> list[Problem]:
+    """Problems that make parsing pointless: too big, not text, too many rows."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        return [Problem(f"the file is {_format_megabytes(len(data))}; the limit is {MAX_UPLOAD_MB} MB", name)]
+    for signature, kind in _FILE_SIGNATURES:
+        if data.startswith(signature):
+            return [Problem(f"this is not a CSV file: it looks like {kind}. {SAVE_AS_CSV_HINT}", name)]
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return [Problem(f"this is not a CSV file: it contains binary data. {SAVE_AS_CSV_HINT}", name)]
+    # Every record ends at a line break, so the line count bounds the row count; count exactly only above it.
+    if data.count(b"\n") > MAX_UPLOAD_ROWS:
+        rows = _count_records(data)
+        if rows > MAX_UPLOAD_ROWS:
+            return [Problem(f"the file has {rows:,} rows; the limit is {MAX_UPLOAD_ROWS:,}", name)]
+    return []
+
+
+def load_upload(data: bytes, name: str) -> Upload:
+    """Check and load an uploaded CSV; raises FindingsError listing every problem found."""
+    name = display_name(name)
+    problems = _precheck(data, name)
+    if problems:
+        raise FindingsError(problems)
+    result = read_findings(data, name=name)
+    result.frame.attrs["warnings"] = [str(w) for w in result.warnings]
+    return Upload(name, digest(data), result.frame, tuple(result.warnings))
+
+
+def clashes(bundled: pd.DataFrame, upload: Upload) -> FindingsError | None:
+    """The uploaded rows whose finding_id the bundled data already uses, as one error (None if none)."""
+    ids = upload.frame["finding_id"]
+    clashing = ids[ids.isin(bundled["finding_id"])]
+    if clashing.empty:
+        return None
+    problems = [
+        Problem(
+            "finding_id is already used by the bundled findings",
+            upload.name,
+            int(index) + FIRST_DATA_ROW,
+            "finding_id",
+            value,
+            "an identifier the bundled findings do not use (or explore your upload alone)",
+        )
+        for index, value in clashing.iloc[:MAX_PROBLEMS].items()
+    ]
+    return FindingsError(problems, total=len(clashing))
+
+
+def combine(bundled: pd.DataFrame, upload: Upload) -> pd.DataFrame:
+    """Bundled rows followed by the uploaded ones; raises FindingsError when finding_ids clash."""
+    error = clashes(bundled, upload)
+    if error is not None:
+        raise error
+    combined = pd.concat([bundled, upload.frame], ignore_index=True)
+    # Extra columns exist on one side only; text columns never hold missing values.
+    for column in combined.columns.difference(bundled.columns.intersection(upload.frame.columns)):
+        combined[column] = combined[column].fillna("")
+    combined.attrs = {
+        "source": f"{bundled.attrs.get('source', 'bundled findings')} + {upload.name}",
+        "warnings": list(bundled.attrs.get("warnings", [])) + list(upload.frame.attrs.get("warnings", [])),
+    }
+    return combined
+
+
+def choose(choice: DataChoice, bundled: pd.DataFrame, upload: Upload | None) -> pd.DataFrame:
+    """The table to explore for a choice; raises FindingsError when the choice cannot be built."""
+    if choice is DataChoice.BUNDLED:
+        return bundled
+    if upload is None:
+        raise FindingsError([Problem("no file has been uploaded yet")])
+    if choice is DataChoice.UPLOADED:
+        return upload.frame
+    return combine(bundled, upload)
+
+
+def problems_table(problems: list[Problem] | tuple[Problem, ...], total: int | None = None) -> pd.DataFrame:
+    """One row per problem (file, row, column, value, allowed, message), plus a line for unlisted ones."""
+    rows = [{name: getattr(problem, name) for name in PROBLEM_COLUMNS} for problem in problems]
+    unlisted = (total or len(problems)) - len(problems)
+    if unlisted > 0:
+        rows.append({"message": f"… and {unlisted:,} more problems not listed: fix these and upload again"})
+    table = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    table["row"] = table["row"].astype(schema.INT_DTYPE)
+    text_columns = [c for c in PROBLEM_COLUMNS if c != "row"]
+    table[text_columns] = table[text_columns].fillna("").astype(str)
+    return table
+
+
+def error_table(error: FindingsError) -> pd.DataFrame:
+    """The problems of a failed load or combination as a table."""
+    return problems_table(error.problems, error.total)
+
+
+def template_csv() -> bytes:
+    """A findings CSV with the schema's header and one example row, UTF-8 with a byte-order mark for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(schema.COLUMN_NAMES)
+    writer.writerow([schema.EXAMPLE_FINDING[name] for name in schema.COLUMN_NAMES])
+    return buffer.getvalue().encode("utf-8-sig")
