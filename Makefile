@@ -7,16 +7,18 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-fast chromium validate bench
 
 $(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m streamlit run app.py
 
+# Everything: unit, AppTest and browser tests (installs the venv and, when missing, Debian's chromium first).
 test: $(STAMP) chromium
 	$(PY) -m pytest
 
+# Everything except the browser tests (no Chromium needed).
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser"
 

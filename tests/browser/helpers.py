@@ -1,0 +1,249 @@
+"""What a browser test needs to see a Streamlit page as a user does: the server, and the page's state.
+
+Every wait is on a real condition (the app's script state, stale elements, plotly's drawn SVG); the only
+sleeps are the short polling intervals while a server starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from playwright.sync_api import Locator, Page, expect
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+FIXTURE_DATA = Path(__file__).resolve().parent / "data" / "findings-fixture.csv"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Generous on 2 busy cores: a cold page load imports plotly in the browser and pandas in the server.
+TIMEOUT_MS = 45_000
+SERVER_START_SECONDS = 90
+# Tall enough that a screenshot shows a whole page: the main area scrolls inside its own container.
+VIEWPORT = {"width": 1440, "height": 2200}
+
+APP = "[data-testid=stApp]"
+CHART = "[data-testid=stPlotlyChart]"
+SIDEBAR = "[data-testid=stSidebar]"
+NAV_LINK = "[data-testid=stSidebarNav] a"
+# The line the frame always shows: "N of M findings · P publications".
+COUNT_TEXT = re.compile(r"\d[\d,]* of \d[\d,]* findings")
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+# --- the server -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server and everything it started (its own process group)."""
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextmanager
+def streamlit_server(label: str, data: Path | None) -> Iterator[Server]:
+    """`streamlit run app.py` on a free localhost port, on `data` (None: the bundled file); always stopped."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "KVIZ_DATA"}
+    if data is not None:
+        env["KVIZ_DATA"] = str(data)
+    env["PYTHONUNBUFFERED"] = "1"
+    log_path = ARTIFACTS / f"server-{label}.log"
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = Server(f"http://127.0.0.1:{port}", log_path)
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _healthy(server.url):
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after {SERVER_START_SECONDS} s:\n{server.log()[-3000:]}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        _stop(process)
+
+
+def chromium_path() -> str:
+    if not Path(CHROMIUM).is_file():
+        found = shutil.which("chromium")
+        raise RuntimeError(
+            f"{CHROMIUM} is missing{f' (found {found})' if found else ''}: run `bash scripts/ensure-chromium.sh`, "
+            "or `make test-fast` to skip the browser tests"
+        )
+    return CHROMIUM
+
+
+# --- the page ----------------------------------------------------------------------------------------
+
+_SETTLED = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+    if (document.querySelector('[data-stale=true], [data-testid=stSkeleton]')) return false;
+    if (!document.querySelector('[data-testid=stMainBlockContainer] [data-testid=stElementContainer]')) return false;
+    return [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(chart => {
+        const plot = chart.querySelector('.js-plotly-plot');
+        return plot && plot._fullLayout && plot.querySelector('.main-svg');
+    });
+}"""
+
+_WATCH_RUNS = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.__kvizRan = false;
+    if (window.__kvizWatcher) window.__kvizWatcher.disconnect();
+    window.__kvizWatcher = new MutationObserver(records => {
+        for (const r of records) {
+            if (r.oldValue === 'running' || app.getAttribute('data-test-script-state') === 'running') {
+                window.__kvizRan = true;
+            }
+        }
+    });
+    window.__kvizWatcher.observe(app, {attributes: true, attributeOldValue: true,
+                                       attributeFilter: ['data-test-script-state']});
+}"""
+
+_FINGERPRINTS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')].map(plot =>
+    JSON.stringify([plot.layout && plot.layout.title, (plot.data || []).map(trace =>
+        [trace.type, trace.name, trace.x, trace.y, trace.z, trace.text, trace.customdata])]))"""
+
+_TRACES = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')].map(plot => ({
+    traces: (plot._fullData || []).filter(t => t.visible !== false).length,
+    drawn: plot.querySelectorAll('.main-svg .trace, .main-svg .hm, .main-svg .point').length,
+    width: plot.querySelector('.main-svg') ? plot.querySelector('.main-svg').getBoundingClientRect().width : 0,
+}))"""
+
+
+def settle(page: Page) -> None:
+    """Wait until the script run is over, nothing is stale or loading, and every chart has drawn."""
+    page.wait_for_function(_SETTLED, timeout=TIMEOUT_MS, polling=50)
+
+
+def open_path(page: Page, server: Server, path: str = "", query: str = "") -> None:
+    """Load `/<path>?<query>` as a user typing the URL would, and wait until the page is complete."""
+    page.goto(f"{server.url}/{path}{'?' + query if query else ''}")
+    settle(page)
+
+
+def rerun_after(page: Page, action: Callable[[], None]) -> None:
+    """Do `action` (a click, a choice) and wait for the rerun it causes to finish and the page to settle."""
+    page.wait_for_selector(APP)
+    page.evaluate(_WATCH_RUNS)
+    action()
+    page.wait_for_function("() => window.__kvizRan === true", timeout=TIMEOUT_MS, polling=20)
+    settle(page)
+
+
+def count_line(page: Page) -> str:
+    """The frame's "N of M findings · P publications" line."""
+    line = page.locator(SIDEBAR).get_by_text(COUNT_TEXT).or_(page.get_by_text(COUNT_TEXT)).first
+    expect(line).to_be_visible()
+    return " ".join(line.inner_text().split())
+
+
+def chart_fingerprints(page: Page) -> list[str]:
+    """What each chart plots (data and title), to tell whether a filter changed it."""
+    return page.evaluate(_FINGERPRINTS)
+
+
+def chart_summaries(page: Page) -> list[dict]:
+    """Per chart: visible traces in plotly's data, traces drawn in the SVG, and the SVG's width."""
+    return page.evaluate(_TRACES)
+
+
+def assert_charts_drawn(page: Page, expected: int) -> None:
+    """Exactly `expected` plotly charts are on the page and each has drawn data."""
+    expect(page.locator(CHART)).to_have_count(expected)
+    for index, chart in enumerate(chart_summaries(page)):
+        assert chart["traces"] > 0 and chart["drawn"] > 0 and chart["width"] > 0, f"chart {index} is empty: {chart}"
+
+
+def assert_no_errors(page: Page) -> None:
+    """No Streamlit exception or error box anywhere on the page (sidebar included)."""
+    for test_id in ("stException", "stAlertContentError", "stDownloadButtonError"):
+        errors = page.get_by_test_id(test_id)
+        assert errors.count() == 0, f"{test_id} on {page.url}: {errors.first.inner_text()[:500]}"
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a screenshot of the whole app under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=path)
+    return path
+
+
+def nav_links(page: Page) -> Locator:
+    """The sidebar's navigation links, with any 'view more' expanded."""
+    more = page.get_by_test_id("stSidebarNavViewButton")
+    if more.count() and "more" in more.inner_text().lower():
+        more.click()
+    return page.locator(NAV_LINK)
+
+
+def path_of(url: str) -> str:
+    """'timeline' for http://host:port/timeline?x=1 ('' for the home page)."""
+    return url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0].split("#", 1)[0].strip("/")
