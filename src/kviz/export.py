@@ -22,7 +22,8 @@ from kviz.loader import FORMULA_CHARACTERS, NEUTRALISING_PREFIX
 FILE_PREFIX = "kviz"
 UNFILTERED_NAME = "all"
 EXCEL_SUFFIX = "excel"
-LINE_END = "\n"
+# RFC 4180 line ends: with them the CSV writer also quotes cells holding a bare carriage return.
+LINE_END = "\r\n"
 # Keeps a file name well inside every file system's limit even with many filters selected.
 MAX_FILTER_NAME_LENGTH = 120
 _UNSAFE_FILE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -59,7 +60,7 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
-    """The CSV file for a findings table: UTF-8 (with a byte-order mark for Excel), '\\n' line ends."""
+    """The CSV file for a findings table: UTF-8 (with a byte-order mark for Excel), CRLF line ends."""
     text = export_frame(frame).to_csv(index=False, lineterminator=LINE_END)
     return text.encode("utf-8-sig" if excel else "utf-8")
 
