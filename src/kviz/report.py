@@ -1,0 +1,232 @@
+"""What goes to a meeting: the key charts, and one self-contained HTML report of a filtered view.
+
+The chart lists here are shared by the offline report and the app's presentation page, so both show
+the same charts under the same titles. The report is a single HTML file that opens from disk with no
+server and no network: plotly's JavaScript is embedded once, styles are inline, fonts are the
+system's. Every data string is HTML-escaped; links are built only from https URLs and bare DOIs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote
+
+import pandas as pd
+import plotly.graph_objects as go
+
+import kviz
+from kviz import figures, schema
+from kviz.export import file_stem, number_text
+from kviz.filters import FilterState, apply_filters, caption, describe
+from kviz.loader import summary_line
+
+DOI_RESOLVER = "https://doi.org/"
+REPORT_SUFFIX = "report"
+DEFAULT_CHART_HEIGHT = 520
+# Columns of the findings table in the report, in reading order; the citation gets its own list.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "published", "headline", "design", "k_form", "d3", "outcome", "direction", "source_match",
+    "n_participants", "dose_ug_per_day", "duration_months", "effect_size", "finding_id",
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart shown at meetings: a stable key (file names), a title and its figure builder."""
+
+    key: str
+    title: str
+    build: Callable[..., go.Figure]  # (frame, subtitle=...) -> Figure
+
+    def figure(self, frame: pd.DataFrame, state: FilterState) -> go.Figure:
+        return self.build(frame, subtitle=caption(state))
+
+
+DIRECTION_SUMMARY = Chart("direction-summary", "Bone density, fracture and muscle at a glance", figures.direction_summary)
+TIMELINE = Chart("timeline", "Publication timeline", figures.timeline)
+PUBLICATIONS_PER_YEAR = Chart("publications-per-year", "Publications per year", figures.publications_per_year)
+EFFECT_DIRECTIONS = Chart("effect-directions", "Effect direction plot", figures.effect_direction_plot)
+K1_VS_K2 = Chart(
+    "k1-vs-k2", "Direction of effect: K1 vs K2", functools.partial(figures.direction_counts, split="k_family")
+)
+WITH_VS_WITHOUT_D3 = Chart(
+    "with-vs-without-d3", "Direction of effect: with vs without D3", functools.partial(figures.direction_counts, split="d3")
+)
+VOTE_COUNT = Chart("vote-count", "Vote count by direction of effect (exploratory)", figures.vote_count)
+EVIDENCE_MAP = Chart("evidence-map", "Evidence map: vitamin K form × outcome", figures.evidence_map)
+
+REPORT_CHARTS: tuple[Chart, ...] = (
+    DIRECTION_SUMMARY, TIMELINE, EFFECT_DIRECTIONS, K1_VS_K2, WITH_VS_WITHOUT_D3, EVIDENCE_MAP,
+)
+PRESENTATION_CHARTS: tuple[Chart, ...] = (
+    DIRECTION_SUMMARY, TIMELINE, PUBLICATIONS_PER_YEAR, EFFECT_DIRECTIONS, K1_VS_K2, WITH_VS_WITHOUT_D3,
+    VOTE_COUNT, EVIDENCE_MAP,
+)
+
+
+def newest_publication(frame: pd.DataFrame) -> str:
+    """The data's date: the newest `published` value ('YYYY-MM' or 'YYYY'), or '' when nothing is dated."""
+    dated = frame[schema.PUBLISHED_DATE].dropna()
+    return "" if dated.empty else str(frame.at[dated.idxmax(), "published"])
+
+
+def data_line(frame: pd.DataFrame) -> str:
+    """'63 findings from 41 publications · newest publication 2025-03 · findings.csv' for a whole table."""
+    parts = [summary_line(frame)]
+    newest = newest_publication(frame)
+    if newest:
+        parts.append(f"newest publication {newest}")
+    source = frame.attrs.get("source", "")
+    if source:
+        parts.append(Path(str(source)).name)  # never a server path
+    return " · ".join(parts)
+
+
+def chart_filename(chart: Chart, state: FilterState, on: datetime.date) -> str:
+    """Image file name (no extension) for a chart's camera button, e.g. 'kviz_K2_2026-11-24_timeline'."""
+    return file_stem(state, on, chart.key)
+
+
+def report_filename(state: FilterState, on: datetime.date) -> str:
+    return file_stem(state, on, REPORT_SUFFIX) + ".html"
+
+
+def doi_link(doi: str) -> str:
+    """https://doi.org/ link for a bare DOI (percent-encoded so no DOI character can break the address)."""
+    return DOI_RESOLVER + quote(doi.strip(), safe="/")
+
+
+def source_links(row: pd.Series) -> list[tuple[str, str]]:
+    """(label, https address) pairs for one finding: its DOI and its URL, https only."""
+    links = []
+    if row["doi"]:
+        links.append((f"doi:{row['doi']}", doi_link(row["doi"])))
+    if row["url"].startswith("https://"):
+        links.append((row["url"], row["url"]))
+    return links
+
+
+def _escape(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _table_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """The report table's cells as readable text: category labels, plain numbers, empty for missing."""
+    cells = {}
+    for column in TABLE_COLUMNS:
+        values = rows[column]
+        if column in schema.VOCABULARIES:
+            cells[column] = values.map(schema.VOCABULARIES[column].labels).astype(object).fillna("")
+        elif schema.COLUMNS_BY_NAME[column].kind in ("int", "float"):
+            cells[column] = number_text(values)
+        else:
+            cells[column] = values.astype(str)
+    return pd.DataFrame(cells, index=rows.index)
+
+
+def _chart_html(chart: Chart, frame: pd.DataFrame, state: FilterState, on: datetime.date, first: bool) -> str:
+    figure = chart.figure(frame, state)
+    height = figure.layout.height or DEFAULT_CHART_HEIGHT
+    plot = figure.to_html(
+        full_html=False,
+        include_plotlyjs=first,  # embedded once, inline: the file works offline
+        div_id=f"chart-{chart.key}",
+        config=figures.chart_config(chart_filename(chart, state, on)),
+        default_height=f"{height}px",
+    )
+    return f'<section class="chart"><h2>{_escape(chart.title)}</h2>{plot}</section>'
+
+
+def _citation_numbers(rows: pd.DataFrame) -> dict[str, int]:
+    """Reference number per study, in order of first appearance in the table."""
+    return {study: number for number, study in enumerate(dict.fromkeys(rows["study_id"]), start=1)}
+
+
+def _findings_table(rows: pd.DataFrame, numbers: dict[str, int]) -> str:
+    if rows.empty:
+        return '<p class="empty">No findings match these filters.</p>'
+    header = "".join(f"<th>{_escape(schema.LABELS[c])}</th>" for c in TABLE_COLUMNS) + "<th>Source</th>"
+    body = []
+    for (_, cells), study, finding in zip(_table_text(rows).iterrows(), rows["study_id"], rows["finding_id"]):
+        number = numbers[study]
+        row = "".join(f"<td>{_escape(text)}</td>" for text in cells)
+        body.append(f'<tr id="finding-{_escape(finding)}">{row}<td><a href="#ref-{number}">[{number}]</a></td></tr>')
+    return f'<div class="table"><table><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def _citation_list(rows: pd.DataFrame, numbers: dict[str, int]) -> str:
+    if rows.empty:
+        return ""
+    items = []
+    for _, row in rows.drop_duplicates("study_id").iterrows():
+        number = numbers[row["study_id"]]
+        text = row["citation"] or f"Citation not recorded (study {row['study_id']})"
+        links = " ".join(
+            f'<a href="{_escape(address)}" rel="noopener noreferrer">{_escape(label)}</a>'
+            for label, address in source_links(row)
+        )
+        untraced = ' <span class="untraced">Untraced claim</span>' if row["source_match"] == schema.UNTRACED else ""
+        items.append(f'<li id="ref-{number}">{_escape(text)}{untraced} {links}</li>')
+    return f'<h2>Citations</h2><ol class="citations">{"".join(items)}</ol>'
+
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #1a1a1a; background: #fff; margin: 2rem auto; max-width: 1200px; padding: 0 1.5rem; line-height: 1.45; }
+h1 { font-size: 1.9rem; margin-bottom: .25rem; }
+h2 { font-size: 1.35rem; margin-top: 2.2rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; }
+.meta { color: #444; margin: .2rem 0; }
+.filters li { margin: .1rem 0; }
+.caveat { background: #f4f6f8; border-left: 4px solid #0072B2; padding: .6rem 1rem; }
+.chart { break-inside: avoid; }
+.table { overflow-x: auto; }
+table { border-collapse: collapse; font-size: .85rem; width: 100%; }
+th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top; }
+th { background: #eef1f4; position: sticky; top: 0; }
+tbody tr:nth-child(even) { background: #fafafa; }
+.citations li { margin: .35rem 0; }
+.untraced { color: #a0430a; font-weight: 600; }
+a { color: #005a8c; }
+@media print { body { margin: 0; max-width: none; } .table { overflow: visible; } }
+"""
+
+
+def html_report(table: pd.DataFrame, state: FilterState, on: datetime.date) -> str:
+    """The offline report of `table` (the whole loaded table) under `state`, dated `on`."""
+    rows = apply_filters(table, state)
+    numbers = _citation_numbers(rows)
+    filters = describe(state)
+    filter_list = "".join(f"<li>{_escape(f)}</li>" for f in filters) or "<li>None: all findings</li>"
+    charts = "".join(_chart_html(c, rows, state, on, first=i == 0) for i, c in enumerate(REPORT_CHARTS))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="kviz {_escape(kviz.__version__)}">
+<title>{_escape(f"Vitamin K evidence report – {caption(state)}")}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Vitamin K evidence for bone and muscle</h1>
+<p class="meta">Report generated {on.isoformat()} by kviz {_escape(kviz.__version__)}.</p>
+<p class="meta">Data: {_escape(data_line(table))}.</p>
+<p class="meta">Shown: {_escape(summary_line(rows))}.</p>
+</header>
+<h2>Active filters</h2>
+<ul class="filters">{filter_list}</ul>
+<p class="caveat">A count of studies is not proof of an effect: designs, doses and populations differ, and
+vitamin K status is hard to measure. Untraced claims are shown as stated.</p>
+{charts}
+<h2>Findings</h2>
+{_findings_table(rows, numbers)}
+{_citation_list(rows, numbers)}
+</body>
+</html>
+"""
