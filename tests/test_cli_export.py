@@ -1,0 +1,188 @@
+"""`python -m kviz export` and `report`: the app's filters on the command line, same bytes as the app."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kviz import cli, export
+from kviz.filters import FilterState, apply_filters
+from kviz.loader import load_findings, read_findings
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def data_file(tmp_path: Path, findings_csv_text: str) -> Path:
+    path = tmp_path / "findings.csv"
+    path.write_text(findings_csv_text, encoding="utf-8")
+    return path
+
+
+def run(*argv: str) -> int:
+    return cli.main(list(argv))
+
+
+def expected_csv(data_file: Path, state: FilterState, excel: bool = False) -> bytes:
+    table = load_findings(data_file)
+    return export.csv_bytes(apply_filters(table, state), excel=excel)
+
+
+# --- options to FilterState ---------------------------------------------------------------------------
+
+
+def state_of(*argv: str) -> FilterState:
+    return cli.filter_state(cli.build_parser().parse_args(["export", *argv]))
+
+
+def test_no_options_is_the_unfiltered_state():
+    assert state_of() == FilterState()
+
+
+def test_every_option_maps_to_the_apps_filter_state():
+    state = state_of(
+        "--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "yes", "--outcome", "fracture", "--design", "rct",
+        "--direction", "benefit", "--years", "2011-2020", "--search", "natto", "--exclude-untraced",
+    )
+    assert state == FilterState(
+        k_forms=("K2",), k2_subtypes=("MK-7",), d3=("yes",), outcomes=("fracture",), designs=("rct",),
+        directions=("benefit",), years=(2011, 2020), include_untraced=False, search="natto",
+    )
+
+
+def test_repeats_and_comma_lists_combine_and_codes_match_case_insensitively():
+    assert state_of("--outcome", "muscle,FRACTURE", "--outcome", "bone_density", "--k-form", "k1,k2") == FilterState(
+        outcomes=("bone_density", "fracture", "muscle"), k_forms=("K1", "K2")
+    )
+
+
+@pytest.mark.parametrize(("text", "years"), [("2015", (2015, 2015)), ("2020-2011", (2011, 2020)), (" 2011-2020 ", (2011, 2020))])
+def test_years_accept_one_year_or_a_range(text, years):
+    assert state_of("--years", text).years == years
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--k-form", "K3"], "argument --k-form: unknown value 'K3'; allowed: K1, K2, mixed, unspecified, none"),
+        (["--k2-subtype", "MK-9"], "allowed: K2, MK-4, MK-7"),
+        (["--d3", "maybe"], "allowed: yes, no, not_reported"),
+        (["--outcome", "muscle,bones"], "unknown value 'bones'; allowed: bone_density, fracture, muscle"),
+        (["--design", "rct,"], "unknown value ''"),
+        (["--direction", "good"], "allowed: benefit, no_effect, mixed, harm, not_applicable"),
+        (["--years", "recent"], "expected YEAR or FIRST-LAST (e.g. 2011-2020), got 'recent'"),
+        (["--colour", "red"], "unrecognized arguments: --colour red"),
+    ],
+)
+def test_bad_options_exit_2_with_the_allowed_values(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        run("export", *argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_lists_every_filter_with_its_values(capsys):
+    with pytest.raises(SystemExit):
+        run("export", "--help")
+    help_text = capsys.readouterr().out
+    for option in [*cli.FILTER_OPTIONS.values(), "--years", "--search", "--exclude-untraced", "--excel", "--output"]:
+        assert option in help_text
+    assert "bone_density: Bone density" in help_text
+
+
+# --- export -------------------------------------------------------------------------------------------
+
+
+def test_export_to_a_file_writes_the_apps_bytes(capsys, tmp_path, data_file):
+    output = tmp_path / "out.csv"
+    assert run("export", "--data", str(data_file), "--k-form", "K2", "--d3", "yes", "-o", str(output)) == 0
+    assert output.read_bytes() == expected_csv(data_file, FilterState(k_forms=("K2",), d3=("yes",)))
+    streams = capsys.readouterr()
+    assert streams.out.strip() == str(output)
+    assert streams.err.startswith("1 of 12 findings · Filters: Vitamin K: K2")
+
+
+def test_export_to_stdout(capfdbinary, data_file):
+    assert run("export", "--data", str(data_file), "--outcome", "muscle", "--excel", "-o", "-") == 0
+    assert capfdbinary.readouterr().out == expected_csv(data_file, FilterState(outcomes=("muscle",)), excel=True)
+
+
+def test_export_without_output_names_the_file_after_the_filters(capsys, tmp_path, data_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("export", "--data", str(data_file), "--k-form", "K2", "--d3", "yes", "--outcome", "muscle") == 0
+    name = f"kviz_K2_with-D3_muscle_{TODAY.isoformat()}.csv"
+    assert capsys.readouterr().out.strip() == name
+    assert (tmp_path / name).read_bytes() == expected_csv(
+        data_file, FilterState(k_forms=("K2",), d3=("yes",), outcomes=("muscle",))
+    )
+
+
+def test_exported_file_passes_validate(capsys, tmp_path, data_file):
+    output = tmp_path / "out.csv"
+    assert run("export", "--data", str(data_file), "--exclude-untraced", "-o", str(output)) == 0
+    assert run("validate", str(output)) == 0
+    assert "OK: 10 findings from 9 publications" in capsys.readouterr().out
+    assert read_findings(output).warnings == []
+
+
+def test_empty_result_still_writes_the_header_and_warns(capsys, tmp_path, data_file):
+    output = tmp_path / "none.csv"
+    assert run("export", "--data", str(data_file), "--search", "nothing matches this", "-o", str(output)) == 0
+    assert load_findings(output).empty
+    assert "warning: no findings match these filters" in capsys.readouterr().err
+
+
+def test_bad_data_file_exits_1_with_the_loaders_problems(capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("just,a,header\n", encoding="utf-8")
+    assert run("export", "--data", str(bad), "-o", str(tmp_path / "out.csv")) == 1
+    assert "missing required columns" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_unwritable_output_exits_1(capsys, tmp_path, data_file):
+    assert run("export", "--data", str(data_file), "-o", str(tmp_path / "missing-folder" / "out.csv")) == 1
+    assert "error: cannot write" in capsys.readouterr().err
+
+
+def test_validate_still_works(capsys, data_file):
+    assert run("validate", str(data_file)) == 0
+    assert capsys.readouterr().out.strip() == "OK: 12 findings from 11 publications"
+
+
+def test_module_entry_point_runs_in_a_fresh_process(tmp_path, data_file):
+    output = tmp_path / "out.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "kviz", "export", "--data", str(data_file), "--design", "rct", "-o", str(output)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert output.read_bytes() == expected_csv(data_file, FilterState(designs=("rct",)))
+    bad = subprocess.run(
+        [sys.executable, "-m", "kviz", "export", "--design", "cohort"], capture_output=True, text=True, timeout=120
+    )
+    assert bad.returncode == 2 and "allowed: meta_analysis, rct" in bad.stderr
+
+
+# --- report -------------------------------------------------------------------------------------------
+
+
+def test_report_writes_the_html_report(capsys, tmp_path, data_file, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("report", "--data", str(data_file), "--k-form", "K1") == 0
+    name = f"kviz_K1_{TODAY.isoformat()}_report.html"
+    assert capsys.readouterr().out.strip() == name
+    text = (tmp_path / name).read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert 'id="finding-k1-bmd-2008"' in text and 'id="finding-mk7-bmd-2013"' not in text
+
+
+def test_report_rejects_bad_filters_like_export(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run("report", "--d3", "perhaps")
+    assert exit_info.value.code == 2
+    assert "allowed: yes, no, not_reported" in capsys.readouterr().err
