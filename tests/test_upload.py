@@ -7,7 +7,7 @@ import pytest
 from kviz import schema, upload
 from kviz.export import csv_bytes
 from kviz.loader import FORMULA_CHARACTERS, MAX_PROBLEMS, NEUTRALISING_PREFIX, FindingsError, load_findings
-from kviz.upload import DataChoice
+from kviz.upload import DataChoice, Selection
 from tests.findings_csv import HOSTILE_TEXTS, TEXT_COLUMNS, findings_csv, hostile_csv, row, valid_csv
 
 
@@ -144,15 +144,16 @@ def test_combining_appends_the_upload_and_keeps_every_column_type(bundled):
     assert combined.attrs["warnings"] == ["mine.csv, row 1: unknown column kept as extra: reviewer"]
 
 
-def test_clashing_finding_ids_block_the_combination_and_name_the_uploaded_rows(bundled):
+def test_clashing_finding_ids_block_the_combination_and_are_each_named(bundled):
     mine = upload.load_upload(findings_csv([row(0), row(1, finding_id="bundled-2"), row(2, finding_id="bundled-0")]), "mine.csv")
     with pytest.raises(FindingsError) as raised:
         upload.combine(bundled, mine)
     table = upload.error_table(raised.value)
-    assert table[["file", "row", "column", "value"]].values.tolist() == [
-        ["mine.csv", 3, "finding_id", "bundled-2"],
-        ["mine.csv", 4, "finding_id", "bundled-0"],
+    assert table[["file", "column", "value"]].values.tolist() == [
+        ["mine.csv", "finding_id", "bundled-2"],
+        ["mine.csv", "finding_id", "bundled-0"],
     ]
+    assert table["row"].isna().all(), "the finding_id locates the row; a guessed row number could be wrong"
 
 
 def test_many_clashes_are_counted_in_full_but_listed_up_to_the_limit():
@@ -166,18 +167,42 @@ def test_many_clashes_are_counted_in_full_but_listed_up_to_the_limit():
     assert pd.isna(table["row"].iloc[-1])
 
 
-def test_each_choice_gives_its_table(bundled):
-    mine = upload.load_upload(valid_csv(2), "mine.csv")
-    assert upload.choose(DataChoice.BUNDLED, bundled, mine) is bundled
-    assert upload.choose(DataChoice.UPLOADED, bundled, mine) is mine.frame
-    assert len(upload.choose(DataChoice.COMBINED, bundled, mine)) == 5
-    assert upload.choose(DataChoice.BUNDLED, bundled, None) is bundled
+def test_choosing_an_upload_loads_the_file_and_explores_it_alone_or_combined(bundled):
+    data = valid_csv(2)
+    alone = upload.select(Selection(), DataChoice.UPLOADED, bundled, (data, "mine.csv"))
+    assert alone.choice is DataChoice.UPLOADED and alone.frame is alone.upload.frame
+    assert alone.upload.name == "mine.csv" and len(alone.frame) == 2
+    combined = upload.select(alone, DataChoice.COMBINED, bundled)
+    assert combined.upload is alone.upload, "no new file: the loaded upload is reused"
+    assert len(combined.frame) == 5
+
+
+def test_the_same_file_again_is_not_reloaded_and_a_new_one_replaces_it(bundled):
+    first = upload.select(Selection(), DataChoice.UPLOADED, bundled, (valid_csv(2), "mine.csv"))
+    again = upload.select(first, DataChoice.COMBINED, bundled, (valid_csv(2), "mine.csv"))
+    assert again.upload is first.upload
+    replaced = upload.select(first, DataChoice.UPLOADED, bundled, (valid_csv(3), "other.csv"))
+    assert replaced.upload.name == "other.csv" and len(replaced.frame) == 3
+
+
+def test_going_back_to_the_bundled_findings_always_works_and_keeps_the_upload(bundled):
+    loaded = upload.select(Selection(), DataChoice.UPLOADED, bundled, (valid_csv(2), "mine.csv"))
+    back = upload.select(loaded, DataChoice.BUNDLED, bundled, (b"\x89PNG", "broken.csv"))
+    assert back.choice is DataChoice.BUNDLED and back.frame is None and back.upload is loaded.upload
 
 
 @pytest.mark.parametrize("choice", [DataChoice.UPLOADED, DataChoice.COMBINED])
 def test_an_upload_choice_without_an_upload_is_a_problem_not_a_crash(bundled, choice):
     with pytest.raises(FindingsError, match="no file has been uploaded"):
-        upload.choose(choice, bundled, None)
+        upload.select(Selection(), choice, bundled)
+
+
+def test_a_failed_choice_raises_without_building_a_selection(bundled):
+    loaded = upload.select(Selection(), DataChoice.UPLOADED, bundled, (valid_csv(2), "mine.csv"))
+    clashing = (valid_csv(1, prefix="bundled"), "clash.csv")
+    with pytest.raises(FindingsError, match="already used by the bundled findings"):
+        upload.select(loaded, DataChoice.COMBINED, bundled, clashing)
+    assert upload.select(loaded, DataChoice.UPLOADED, bundled, clashing).upload.name == "clash.csv"
 
 
 def test_every_choice_has_a_distinct_label():

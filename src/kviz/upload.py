@@ -23,7 +23,7 @@ from pathlib import PurePath
 import pandas as pd
 
 from kviz import schema
-from kviz.loader import FIRST_DATA_ROW, MAX_PROBLEMS, FindingsError, read_findings
+from kviz.loader import MAX_PROBLEMS, FindingsError, read_findings
 from kviz.schema import Problem
 
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
@@ -127,7 +127,11 @@ def load_upload(data: bytes, name: str) -> Upload:
 
 
 def clashes(bundled: pd.DataFrame, upload: Upload) -> FindingsError | None:
-    """The uploaded rows whose finding_id the bundled data already uses, as one error (None if none)."""
+    """The uploaded finding_ids the bundled data already uses, as one error (None if none).
+
+    The loaded table no longer knows spreadsheet row numbers (blank lines are dropped), so each problem
+    names the finding_id, which is unique within the file, instead of a possibly wrong row.
+    """
     ids = upload.frame["finding_id"]
     clashing = ids[ids.isin(bundled["finding_id"])]
     if clashing.empty:
@@ -136,12 +140,11 @@ def clashes(bundled: pd.DataFrame, upload: Upload) -> FindingsError | None:
         Problem(
             "finding_id is already used by the bundled findings",
             upload.name,
-            int(index) + FIRST_DATA_ROW,
-            "finding_id",
-            value,
-            "an identifier the bundled findings do not use (or explore your upload alone)",
+            column="finding_id",
+            value=value,
+            allowed="an identifier the bundled findings do not use (or explore your upload alone)",
         )
-        for index, value in clashing.iloc[:MAX_PROBLEMS].items()
+        for value in clashing.iloc[:MAX_PROBLEMS]
     ]
     return FindingsError(problems, total=len(clashing))
 
@@ -162,15 +165,33 @@ def combine(bundled: pd.DataFrame, upload: Upload) -> pd.DataFrame:
     return combined
 
 
-def choose(choice: DataChoice, bundled: pd.DataFrame, upload: Upload | None) -> pd.DataFrame:
-    """The table to explore for a choice; raises FindingsError when the choice cannot be built."""
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """What one session explores; `frame` is None for the bundled findings, which are read afresh every run."""
+
+    choice: DataChoice = DataChoice.BUNDLED
+    upload: Upload | None = None
+    frame: pd.DataFrame | None = None
+
+
+def select(
+    current: Selection, choice: DataChoice, bundled: pd.DataFrame, file: tuple[bytes, str] | None = None
+) -> Selection:
+    """The selection after choosing what to explore, loading `file` (bytes, name) if it is new.
+
+    Everything is built before anything is returned, and any problem raises FindingsError, so the caller
+    keeps `current` untouched on failure. Going back to the bundled findings always works and keeps the
+    upload for later.
+    """
     if choice is DataChoice.BUNDLED:
-        return bundled
-    if upload is None:
-        raise FindingsError([Problem("no file has been uploaded yet")])
-    if choice is DataChoice.UPLOADED:
-        return upload.frame
-    return combine(bundled, upload)
+        return Selection(choice, current.upload)
+    candidate = current.upload
+    if file is not None and (candidate is None or digest(file[0]) != candidate.digest):
+        candidate = load_upload(*file)
+    if candidate is None:
+        raise FindingsError([Problem("no file has been uploaded yet: choose a CSV file first")])
+    frame = candidate.frame if choice is DataChoice.UPLOADED else combine(bundled, candidate)
+    return Selection(choice, candidate, frame)
 
 
 def problems_table(problems: list[Problem] | tuple[Problem, ...], total: int | None = None) -> pd.DataFrame:
