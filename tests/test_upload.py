@@ -205,9 +205,9 @@ def test_a_failed_choice_raises_without_building_a_selection(bundled):
     assert upload.select(loaded, DataChoice.UPLOADED, bundled, clashing).upload.name == "clash.csv"
 
 
-def test_every_choice_has_a_distinct_label():
+def test_every_choice_has_a_distinct_label_and_a_description():
     labels = [choice.label for choice in DataChoice]
-    assert len(set(labels)) == len(DataChoice) and all(labels)
+    assert len(set(labels)) == len(DataChoice) and all(choice.description for choice in DataChoice)
 
 
 def test_an_empty_problem_list_gives_an_empty_table_with_the_columns():

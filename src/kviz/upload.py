@@ -56,13 +56,17 @@ class DataChoice(StrEnum):
 
     @property
     def label(self) -> str:
-        return _CHOICE_LABELS[self]
+        return _CHOICE_TEXTS[self][0]
+
+    @property
+    def description(self) -> str:
+        return _CHOICE_TEXTS[self][1]
 
 
-_CHOICE_LABELS = {
-    DataChoice.BUNDLED: "Bundled findings",
-    DataChoice.UPLOADED: "My upload only",
-    DataChoice.COMBINED: "My upload + bundled findings",
+_CHOICE_TEXTS = {
+    DataChoice.BUNDLED: ("Bundled findings", "The curated findings that come with kviz."),
+    DataChoice.UPLOADED: ("My upload only", "Only the rows of your file."),
+    DataChoice.COMBINED: ("My upload + bundled findings", "Your rows after the bundled ones; finding IDs must not repeat."),
 }
 
 
@@ -159,7 +163,7 @@ def combine(bundled: pd.DataFrame, upload: Upload) -> pd.DataFrame:
     for column in combined.columns.difference(bundled.columns.intersection(upload.frame.columns)):
         combined[column] = combined[column].fillna("")
     combined.attrs = {
-        "source": f"{bundled.attrs.get('source', 'bundled findings')} + {upload.name}",
+        "source": f"{display_name(bundled.attrs.get('source', ''))} + {upload.name}",
         "warnings": list(bundled.attrs.get("warnings", [])) + list(upload.frame.attrs.get("warnings", [])),
     }
     return combined
