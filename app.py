@@ -1,0 +1,33 @@
+"""kviz dashboard frame: page setup, navigation, the shared sidebar filters, then the chosen page.
+
+Run with `streamlit run app.py`. Every page reads the filtered findings from `kviz.ui.page_view()`.
+"""
+
+import streamlit as st
+
+from kviz import ui
+
+st.set_page_config(
+    page_title="kviz · Vitamin K evidence",
+    page_icon=":material/bubble_chart:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+# One line per page: script, title, icon. The first page is the default (/). A page's URL path is its
+# file name (pages/timeline.py -> /timeline): keep them equal, or a shared link opened first on a fresh
+# server hits Streamlit's old pages/ routing by file name and shows "Page not found" (see kviz.ui).
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
+    st.Page("pages/effects.py", title="Effect directions", icon=":material/change_history:"),
+    st.Page("pages/map.py", title="Evidence map", icon=":material/bubble_chart:"),
+    st.Page("pages/table.py", title="Evidence table", icon=":material/table_rows:"),
+    st.Page("pages/presentation.py", title="Presentation", icon=":material/slideshow:"),
+    st.Page("pages/about.py", title="About & method", icon=":material/info:"),
+]
+
+page = st.navigation(PAGES)
+if ui.build_view() is None:
+    st.stop()  # the load problems are on screen; no page can run without data
+page.run()
