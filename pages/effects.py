@@ -1,0 +1,65 @@
+"""Effect directions: which way the findings point, outcome by outcome, and how K1 / K2 and D3 compare."""
+
+import streamlit as st
+
+from kviz import figures, schema, stats, ui
+
+NO_EFFECT_DIRECTIONS = [code for code in schema.DIRECTION.codes if code not in schema.EFFECT_DIRECTIONS]
+
+view = ui.page_view(
+    "Effect directions",
+    "Which way did each publication's result point? Findings marked "
+    + " or ".join(f"*{schema.DIRECTION.label(code).lower()}*" for code in NO_EFFECT_DIRECTIONS)
+    + " (food content, opinion, background) are not in these charts.",
+)
+rows = view.rows
+
+st.header("Effect direction plot", divider="gray")
+st.markdown(
+    "In the style of Thomson & Thomas (2013, revised 2021): one row per publication, grouped and shaded by "
+    "study design; one column per outcome, bone density, fracture and muscle first. The marker shows the "
+    "direction, its size the number of participants. Click a marker to read the finding below."
+)
+event = ui.chart(view, figures.effect_direction_plot(rows, subtitle=view.caption), "effect-direction-plot",
+                 key="edp_chart", selectable=True)
+selected = ui.selected_rows(event, rows, ("study_id", "outcome"))
+ui.finding_cards(selected, "Select a marker to see the findings behind it.")
+
+st.header("K1 vs K2, with vs without D3", divider="gray")
+split = ui.page_choice(
+    "Compare", {"k_family": "K1 vs K2", "d3": "With vs without D3"}, key="split",
+    help="K2 includes MK-4, MK-7 and K2 with the subtype not stated.",
+)
+ui.chart(view, figures.direction_counts(rows, split=split, subtitle=view.caption), f"direction-counts-by-{split}")
+
+st.header("Vote count (exploratory)", divider="gray")
+st.markdown(
+    f"Per outcome with at least {stats.MIN_PUBLICATIONS} publications showing benefit or harm, the share that "
+    "show benefit. **This is exploratory**: a vote count weighs a pilot study like a large trial and ignores "
+    "effect sizes and study quality.\n\n"
+    "- The **sign test** asks whether benefit and harm split more unevenly than coin flips would (exact, "
+    "two-sided; publications with no clear or mixed effect are left out of it).\n"
+    "- The **Wilson 95% interval** is the range of benefit shares compatible with the count; it stays sensible "
+    "for small numbers and for 0% or 100%."
+)
+ui.chart(view, figures.vote_count(rows, subtitle=view.caption), "vote-count")
+
+votes = stats.vote_counts(rows)
+if not votes.empty:
+    shares = ["share_benefit", "wilson_low", "wilson_high"]
+    table = votes.round(dict.fromkeys(shares, 2)).rename(index=schema.OUTCOME.label, columns=schema.DIRECTION.labels)
+    table.index.name = schema.OUTCOME.title
+    st.dataframe(
+        table,
+        width="stretch",
+        column_config={
+            "n_directional": st.column_config.NumberColumn("Benefit + harm", help="Publications in the sign test."),
+            "share_benefit": st.column_config.NumberColumn("Share showing benefit", format="percent"),
+            "wilson_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+            "wilson_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+            "sign_test_p": st.column_config.NumberColumn("Sign test p", format="%.3f"),
+            "shown": st.column_config.CheckboxColumn(
+                "In the chart", help=f"At least {stats.MIN_PUBLICATIONS} publications showing benefit or harm."
+            ),
+        },
+    )

@@ -1,0 +1,83 @@
+"""Overview: headline numbers, the direction of effect for the key outcomes, and what the data can and cannot say."""
+
+import pandas as pd
+import streamlit as st
+
+from kviz import figures, schema, ui
+
+view = ui.page_view(
+    "Vitamin K for bone and muscle",
+    "Published findings on vitamin K — **K1**, and **K2** as MK-4 or MK-7 — for bone and muscle, and whether "
+    "vitamin **D3** was given too. Every number, chart and table follows the filters in the sidebar.",
+)
+rows = view.rows
+
+
+def publications_of_design(design: str) -> int:
+    return rows.loc[rows["design"] == design, "study_id"].nunique()
+
+
+# Participants once per publication: its largest reported sample (rows of one study share their people).
+per_study = rows.dropna(subset=["n_participants"]).groupby("study_id")["n_participants"].max()
+untraced = rows[rows["source_match"] == schema.UNTRACED]
+
+columns = st.columns(6)
+columns[0].metric("Publications", f"{rows['study_id'].nunique():,}", border=True)
+columns[1].metric("Findings", f"{len(rows):,}", border=True)
+columns[2].metric("RCTs", f"{publications_of_design('rct'):,}", border=True,
+                  help=schema.DESIGN["rct"].description)
+columns[3].metric("Meta-analyses", f"{publications_of_design('meta_analysis'):,}", border=True,
+                  help=schema.DESIGN["meta_analysis"].description)
+columns[4].metric(
+    "Participants", f"{int(per_study.sum()):,}", delta="where reported", delta_color="off", delta_arrow="off",
+    border=True,
+    help=f"Sum over the {len(per_study):,} publications that report a sample size. Meta-analyses pool people "
+    "who may also be counted in the trials they include, so this overstates the number of different people.",
+)
+columns[5].metric(
+    "Untraced claims", f"{len(untraced):,}", border=True,
+    help="Claims for which no study could be identified; they are listed below.",
+)
+
+ui.chart(view, figures.direction_summary(rows, subtitle=view.caption), "direction-summary")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("What this data is")
+    st.markdown(
+        "- One row per **finding**: what one publication reported for one outcome, coded by study design, "
+        "vitamin K form, D3 co-supplementation and direction of effect.\n"
+        "- Seeded from the review by **Alonso et al. (2022)** and the Vitamin D Life overview of vitamin K "
+        "and vitamin D, with studies added where the seed leaves gaps. Every row says how sure we are which "
+        "study a claim refers to.\n"
+        "- The *Notes* column says where a headline overstates its study (for example an association "
+        "reported as an effect)."
+    )
+with right:
+    st.subheader("What it is not")
+    st.markdown(
+        "- **A count of studies is not proof.** Tallies of benefit and no effect ignore study size, quality "
+        "and the size of the effect; one large randomised trial can outweigh many small observational ones.\n"
+        "- **Vitamin K status is hard to measure.** Serum vitamin K is technically difficult to measure, so "
+        "studies infer status from food questionnaires or undercarboxylated proteins, which other "
+        "environmental and biological factors also change — the main limitation named by Alonso et al.\n"
+        "- **Observational studies show association, not cause**, and laboratory work has no human outcomes.\n"
+        "- **Untraced claims** stay visible as stated, but no study stands behind them (listed below)."
+    )
+
+st.subheader("Untraced claims")
+if not view.state.include_untraced:
+    st.caption("Hidden by the filter *Include untraced claims*.")
+elif untraced.empty:
+    st.caption("None among the findings that match the filters.")
+else:
+    st.caption("No study could be identified for these claims; they are shown as stated by their source.")
+    listed = pd.DataFrame(
+        {
+            schema.LABELS["headline"]: untraced["headline"],
+            schema.LABELS["source"]: untraced["source"].map(schema.SOURCE.label),
+            schema.LABELS["outcome"]: untraced["outcome"].map(schema.OUTCOME.label),
+            schema.LABELS["notes"]: untraced["notes"],
+        }
+    )
+    st.dataframe(listed, hide_index=True, width="stretch")
