@@ -203,6 +203,9 @@ VOCABULARIES: dict[str, Vocabulary] = {
 EFFECT_DIRECTIONS: tuple[str, ...] = ("benefit", "no_effect", "mixed", "harm")
 # The outcomes users ask about first; charts list them first.
 KEY_OUTCOMES: tuple[str, ...] = ("bone_density", "fracture", "muscle")
+# The two comparisons users bring, side by side in charts: K1 vs the K2 family, and with vs without D3.
+COMPARED_K_FAMILIES: tuple[str, ...] = ("K1", "K2")
+COMPARED_D3: tuple[str, ...] = ("yes", "no")
 UNTRACED = "not_identified"
 
 
