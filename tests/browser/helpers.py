@@ -247,3 +247,31 @@ def nav_links(page: Page) -> Locator:
 def path_of(url: str) -> str:
     """'timeline' for http://host:port/timeline?x=1 ('' for the home page)."""
     return url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0].split("#", 1)[0].strip("/")
+
+
+# --- sidebar widgets ---------------------------------------------------------------------------------
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick `option` in the sidebar multiselect labelled `label` and wait for the rerun."""
+    box = page.locator(SIDEBAR).get_by_role("combobox", name=label, exact=True)
+    rerun_after(page, lambda: (box.click(), page.get_by_role("option", name=option, exact=True).click()))
+    page.keyboard.press("Escape")  # close the drop-down so it does not cover the next widget
+
+
+def press_pill(page: Page, name: str) -> None:
+    """Toggle the sidebar pill `name` and wait for the rerun."""
+    rerun_after(page, lambda: page.locator(SIDEBAR).get_by_role("button", name=name, exact=True).click())
+
+
+def chips(page: Page, label: str) -> list[str]:
+    """The values shown as chosen in the sidebar multiselect labelled `label`."""
+    widget = page.locator(SIDEBAR).get_by_test_id("stMultiSelect").filter(
+        has=page.get_by_role("combobox", name=label, exact=True)
+    )
+    return [tag.get_attribute("aria-label") for tag in widget.locator("[data-tag]").all()]
+
+
+def pressed_pills(page: Page) -> list[str]:
+    """The names of the sidebar pills that are switched on."""
+    return [" ".join(b.inner_text().split()) for b in page.locator(SIDEBAR).locator("button[aria-pressed=true]").all()]

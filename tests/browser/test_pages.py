@@ -1,0 +1,55 @@
+"""Every page of the app, on the bundled data, opens by its URL and through the sidebar, draws every chart
+and shows no exception or error box; a screenshot of each page lands in test-artifacts/."""
+
+import pytest
+from playwright.sync_api import Page
+
+from .helpers import (
+    Server,
+    assert_charts_drawn,
+    assert_no_errors,
+    count_line,
+    nav_links,
+    open_path,
+    path_of,
+    rerun_after,
+    screenshot,
+)
+
+# URL path of every page -> the number of plotly charts it draws with all findings shown. A new page or a
+# removed chart must show up here (the navigation test fails on a page missing from this table).
+CHARTS_PER_PAGE = {
+    "": 1,  # overview: direction summary
+    "timeline": 2,  # timeline, publications per year
+    "effects": 3,  # effect direction plot, direction counts, vote count
+    "map": 1,  # evidence map
+    "table": 0,
+    "about": 0,
+}
+
+
+def _name(path: str) -> str:
+    return path or "overview"
+
+
+@pytest.mark.parametrize("path", list(CHARTS_PER_PAGE), ids=_name)
+def test_page_opens_by_url_and_draws_every_chart(bundled_server: Server, page: Page, path: str) -> None:
+    open_path(page, bundled_server, path)
+    assert_no_errors(page)
+    assert_charts_drawn(page, CHARTS_PER_PAGE[path])
+    assert count_line(page)  # the sidebar frame (data and filters) ran around the page
+    screenshot(page, f"page-{_name(path)}")
+
+
+def test_sidebar_links_open_every_page(bundled_server: Server, page: Page) -> None:
+    open_path(page, bundled_server)
+    links = nav_links(page)
+    paths = [path_of(link.get_attribute("href")) for link in links.all()]
+    assert sorted(paths) == sorted(CHARTS_PER_PAGE), "every page in the navigation is tested, and only those"
+    for index, path in enumerate(paths[1:] + paths[:1], start=1):  # the home page last: leave it and return
+        rerun_after(page, lambda: links.nth(paths.index(path)).click())
+        assert path_of(page.url) == path
+        assert_no_errors(page)
+        assert_charts_drawn(page, CHARTS_PER_PAGE[path])
+        screenshot(page, f"nav-{index}-{_name(path)}")
+    assert "Traceback" not in bundled_server.log(), bundled_server.log()[-3000:]
