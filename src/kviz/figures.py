@@ -546,9 +546,9 @@ def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> lis
     ordered = publications.assign(label=labels).rename_axis("study_id").reset_index()
     ordered = ordered.sort_values(["date", "study_id"], na_position="last")
     repeated = ordered[ordered.duplicated("label", keep=False)]
-    suffixes = repeated.groupby("label").cumcount().map(lambda i: "abcdefghijklmnopqrstuvwxyz"[i % 26])
-    separators = repeated["label"].map(lambda label: "" if label[-1].isdigit() else " ")
-    labels[repeated["study_id"]] = (repeated["label"] + separators + suffixes).to_numpy()
+    for study, label, number in zip(repeated["study_id"], repeated["label"], repeated.groupby("label").cumcount()):
+        separator = "" if label[-1].isdigit() else " "
+        labels[study] = f"{label}{separator}{'abcdefghijklmnopqrstuvwxyz'[number % 26]}"
     return labels.tolist()
 
 
