@@ -26,6 +26,14 @@ from playwright.sync_api import Locator, Page, expect
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 FIXTURE_DATA = Path(__file__).resolve().parent / "data" / "findings-fixture.csv"
+# The fixture's count line with no filter, then narrowed to K2, to K2 as MK-7, and to MK-7 with D3.
+ALL_COUNT = "18 of 18 findings · 15 publications"
+K2_COUNT = "9 of 18 findings · 7 publications"  # K2 with subtype not stated, MK-4 and MK-7 rows
+MK7_COUNT = "6 of 18 findings · 5 publications"
+MK7_WITH_D3_COUNT = "4 of 18 findings · 3 publications"
+# The sidebar filters the tests drive, and the URL query that sets them to MK-7 with D3.
+FORM, SUBTYPE, WITH_D3 = "Vitamin K form", "K2 subtype", "With D3"
+MK7_WITH_D3_QUERY = "form=K2&k2=MK-7&d3=With+D3"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -198,10 +206,10 @@ def rerun_after(page: Page, action: Callable[[], None]) -> None:
 
 
 def count_line(page: Page) -> str:
-    """The frame's "N of M findings · P publications" line."""
-    line = page.locator(SIDEBAR).get_by_text(COUNT_TEXT).or_(page.get_by_text(COUNT_TEXT)).first
-    expect(line).to_be_visible()
-    return " ".join(line.inner_text().split())
+    """The sidebar's "N of M findings · P publications" line (read even while the sidebar is collapsed)."""
+    line = page.locator(SIDEBAR).get_by_text(COUNT_TEXT).first
+    expect(line).to_be_attached()
+    return " ".join((line.text_content() or "").split())
 
 
 def chart_fingerprints(page: Page) -> list[str]:
@@ -275,3 +283,11 @@ def chips(page: Page, label: str) -> list[str]:
 def pressed_pills(page: Page) -> list[str]:
     """The names of the sidebar pills that are switched on."""
     return [" ".join(b.inner_text().split()) for b in page.locator(SIDEBAR).locator("button[aria-pressed=true]").all()]
+
+
+def assert_mk7_with_d3_shown(page: Page) -> None:
+    """The sidebar shows K2 / MK-7 / With D3 chosen, and the fixture's count for them."""
+    assert count_line(page) == MK7_WITH_D3_COUNT
+    assert chips(page, FORM) == ["K2"]
+    assert chips(page, SUBTYPE) == ["MK-7"]
+    assert pressed_pills(page) == [WITH_D3]

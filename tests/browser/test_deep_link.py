@@ -1,0 +1,44 @@
+"""A shared link opened as the very first request to a fresh server (the "cold deep link").
+
+With a pages/ folder next to app.py, Streamlit runs pages/<name>.py on its own until app.py has run once
+in the server process: no data, no sidebar filters, navigation by file name. The app routes such a run
+through app.py; only a new server can show whether that still works, so this test starts its own.
+"""
+
+from typing import Callable
+
+from playwright.sync_api import BrowserContext, Page
+
+from .helpers import (
+    FIXTURE_DATA,
+    MK7_WITH_D3_QUERY,
+    assert_charts_drawn,
+    assert_mk7_with_d3_shown,
+    assert_no_errors,
+    nav_links,
+    open_path,
+    path_of,
+    screenshot,
+    streamlit_server,
+)
+
+
+def navigation(page: Page) -> list[tuple[str, str]]:
+    """(label, path) of every sidebar navigation link."""
+    return [(" ".join(a.inner_text().split()), path_of(a.get_attribute("href"))) for a in nav_links(page).all()]
+
+
+def test_cold_deep_link_runs_through_the_app(new_context: Callable[[], BrowserContext]) -> None:
+    with streamlit_server("cold-deep-link", FIXTURE_DATA) as fresh:
+        cold = new_context().new_page()
+        open_path(cold, fresh, "timeline", MK7_WITH_D3_QUERY)  # the server's first page request
+        assert_no_errors(cold)
+        assert path_of(cold.url) == "timeline"
+        assert_mk7_with_d3_shown(cold)
+        assert_charts_drawn(cold, 2)
+        screenshot(cold, "cold-deep-link-timeline")
+
+        warm = new_context().new_page()
+        open_path(warm, fresh)  # the app's own navigation, now that app.py has run
+        assert navigation(cold) == navigation(warm)
+        assert "app" not in {path for _, path in navigation(cold)}, "file-name navigation would list app.py"
