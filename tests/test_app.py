@@ -1,0 +1,317 @@
+"""The dashboard in AppTest: every page with all data, a filter, an empty result; URL filters; reset; load errors.
+
+The app runs on tests/data/app_findings.csv (17 findings from 15 publications, fixture-only text) through
+KVIZ_DATA, so no test depends on the bundled file — except the one smoke test that opens every page on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kviz import filters, loader, schema, ui
+from kviz.filters import FilterState
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+FIXTURE = Path(__file__).resolve().parent / "data" / "app_findings.csv"
+# Every page app.py registers (smoke tests), and the dashboard's own pages (behaviour tests).
+REGISTERED_PAGES = [
+    f"pages/{path.name}" for path in sorted((ROOT / "pages").glob("*.py"))
+    if f'"pages/{path.name}"' in Path(APP).read_text(encoding="utf-8")
+]
+DATA_PAGES = ["pages/overview.py", "pages/timeline.py", "pages/effects.py", "pages/map.py", "pages/table.py"]
+PAGES = [*DATA_PAGES, "pages/about.py"]
+CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 3, "pages/map.py": 1}
+ALL_COUNT = "17 of 17 findings · 15 publications"
+EMPTY_MESSAGE = "No findings match these filters"
+
+
+@pytest.fixture(autouse=True)
+def fixture_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(FIXTURE))
+
+
+def open_page(page: str = "pages/overview.py", query: dict[str, Any] | None = None) -> AppTest:
+    """A fresh session opened on `page` with `query` as the link's URL parameters."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def count_line(at: AppTest) -> str:
+    """The sidebar's 'N of M findings · P publications' line."""
+    lines = [m.value.strip("*") for m in at.sidebar.markdown if " findings · " in m.value]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def expected_count(state: FilterState) -> str:
+    findings = loader.load_findings(FIXTURE)
+    return ui.View(findings, state, filters.apply_filters(findings, state)).count_line
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.text)
+
+
+# ------------------------------------------------------------------------------------------ every page
+
+
+@pytest.mark.parametrize("page", REGISTERED_PAGES)
+def test_every_page_runs_with_all_data(page):
+    at = open_page(page)
+    assert count_line(at) == ALL_COUNT
+    assert len(at.get("plotly_chart")) == CHART_PAGES.get(page, len(at.get("plotly_chart")))
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", DATA_PAGES)
+def test_every_page_follows_a_filter(page):
+    at = open_page(page, {"outcome": "Muscle"})
+    assert count_line(at) == "3 of 17 findings · 3 publications"
+    assert "Outcome: Muscle" in texts(at)
+    assert EMPTY_MESSAGE not in [h.value for h in at.subheader]
+
+
+@pytest.mark.parametrize("page", DATA_PAGES)
+def test_every_page_shows_a_friendly_message_and_reset_when_nothing_matches(page):
+    at = open_page(page, {"q": "no finding has this phrase"})
+    assert count_line(at).startswith("0 of 17 findings")
+    assert any(EMPTY_MESSAGE in h.value for h in at.subheader)
+    assert not at.get("plotly_chart") and not at.dataframe
+    at.button(key="reset_empty").click().run()
+    assert not at.exception
+    assert count_line(at) == ALL_COUNT
+    assert at.text_input(key=ui.SEARCH_KEY).value == ""
+
+
+def test_about_page_shows_the_data_dictionary_even_when_nothing_matches():
+    at = open_page("pages/about.py", {"q": "no finding has this phrase"})
+    dictionary = next(df.value for df in at.dataframe if "Column" in df.value.columns)
+    assert list(dictionary["Column"]) == list(schema.COLUMN_NAMES)
+
+
+# ------------------------------------------------------------------------------------------ URL and filters
+
+
+def test_url_with_filters_restores_widgets_and_count():
+    query = {"form": "K2", "k2": "MK-7", "d3": "Without D3", "untraced": "false"}
+    at = open_page("pages/timeline.py", query)
+    assert at.multiselect(key="form").value == ["K2"]
+    assert at.multiselect(key="k2").value == ["MK-7"]
+    assert at.button_group(key="d3").value == ["no"]
+    assert at.toggle(key=ui.UNTRACED_KEY).value is False
+    state = FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("no",), include_untraced=False)
+    assert count_line(at) == expected_count(state) == "3 of 17 findings · 2 publications"
+    assert not any("Ignored in the link" in c.value for c in at.sidebar.caption)
+
+
+def test_url_years_and_search_restore_and_narrow():
+    at = open_page("pages/table.py", {"years": ["2012", "2015"], "q": "bone"})
+    assert at.slider(key=ui.YEARS_KEY).value == (2012, 2015)
+    assert at.text_input(key=ui.SEARCH_KEY).value == "bone"
+    assert count_line(at) == expected_count(FilterState(years=(2012, 2015), search="bone"))
+
+
+def test_page_switches_are_bound_to_the_url():
+    at = open_page("pages/timeline.py", {"y": schema.DESIGN.title})
+    assert at.button_group(key="y").value == "design"
+    at = open_page("pages/effects.py", {"split": "With vs without D3"})
+    assert at.button_group(key="split").value == "d3"
+
+
+@pytest.mark.parametrize(
+    "query, ignored",
+    [
+        ({"form": "K9"}, "form=K9"),
+        ({"outcome": ["Muscle", "Nonsense"]}, "outcome=Nonsense"),
+        ({"years": "abc"}, "years=abc"),
+        ({"years": ["1800", "2015"]}, "years=1800&2015"),
+        ({"untraced": "maybe"}, "untraced=maybe"),
+        ({"k2": "MK-7"}, "k2=MK-7"),
+        ({"d3": "<script>alert(1)</script>"}, "d3=<script>alert(1)</script>"),
+    ],
+)
+def test_unknown_url_values_are_ignored_with_a_notice(query, ignored):
+    at = open_page("pages/overview.py", query)
+    assert any("Ignored in the link" in c.value for c in at.sidebar.caption)
+    assert ignored in "\n".join(t.value for t in at.sidebar.text)
+    if "outcome" in query:  # the known value still applies
+        assert count_line(at) == "3 of 17 findings · 3 publications"
+    else:
+        assert count_line(at) == ALL_COUNT
+
+
+def test_the_ignored_notice_goes_once_the_user_changes_a_filter():
+    at = open_page("pages/overview.py", {"form": "K9"})
+    at.multiselect(key="outcome").set_value(["fracture"]).run()
+    assert not any("Ignored in the link" in c.value for c in at.sidebar.caption)
+
+
+def test_choosing_k2_offers_its_subtypes_and_narrows_the_count():
+    at = open_page()
+    assert "k2" not in [w.key for w in at.multiselect]
+    at.multiselect(key="form").set_value(["K2"]).run()
+    assert count_line(at) == expected_count(FilterState(k_forms=("K2",)))
+    at.multiselect(key="k2").set_value(["MK-4"]).run()
+    assert count_line(at) == expected_count(FilterState(k_forms=("K2",), k2_subtypes=("MK-4",))) == (
+        "2 of 17 findings · 1 publication"
+    )
+    at.multiselect(key="form").set_value([]).run()
+    assert "k2" not in [w.key for w in at.multiselect]
+    assert count_line(at) == ALL_COUNT
+
+
+def test_every_filter_widget_changes_the_count():
+    at = open_page()
+    changes = [
+        (lambda: at.button_group(key="d3").set_value(["yes"]), FilterState(d3=("yes",))),
+        (lambda: at.multiselect(key="design").set_value(["rct"]), FilterState(d3=("yes",), designs=("rct",))),
+        (lambda: at.multiselect(key="direction").set_value(["benefit"]),
+         FilterState(d3=("yes",), designs=("rct",), directions=("benefit",))),
+    ]
+    previous = ALL_COUNT
+    for change, state in changes:
+        change().run()
+        assert count_line(at) == expected_count(state) != previous
+        previous = count_line(at)
+    at = open_page()
+    at.toggle(key=ui.UNTRACED_KEY).set_value(False).run()
+    assert count_line(at) == "15 of 17 findings · 13 publications"
+    at.slider(key=ui.YEARS_KEY).set_value((2010, 2016)).run()
+    assert count_line(at) == expected_count(FilterState(years=(2010, 2016), include_untraced=False))
+    at.text_input(key=ui.SEARCH_KEY).input("no finding has this phrase").run()
+    assert count_line(at).startswith("0 of 17")
+
+
+def test_filters_are_kept_when_switching_pages():
+    at = open_page("pages/overview.py", {"outcome": "Bone density"})
+    before = count_line(at)
+    for page in REGISTERED_PAGES:
+        at.switch_page(page).run()
+        assert not at.exception
+        assert count_line(at) == before
+        assert at.multiselect(key="outcome").value == ["bone_density"]
+
+
+def test_sidebar_reset_restores_every_default():
+    query = {"form": "K2", "k2": "MK-7", "d3": "With D3", "outcome": "Muscle", "design": "Randomised trial",
+             "direction": "Benefit", "years": ["2010", "2020"], "untraced": "false", "q": "MK"}
+    at = open_page("pages/overview.py", query)
+    at.button(key="reset_sidebar").click().run()
+    assert not at.exception
+    assert count_line(at) == ALL_COUNT
+    assert [at.multiselect(key=key).value for key in ("form", "outcome", "design", "direction")] == [[]] * 4
+    assert at.button_group(key="d3").value == []
+    assert at.slider(key=ui.YEARS_KEY).value == (2006, 2022)
+    assert at.toggle(key=ui.UNTRACED_KEY).value is True
+    assert at.text_input(key=ui.SEARCH_KEY).value == ""
+    assert at.button(key="reset_sidebar").disabled
+
+
+# ------------------------------------------------------------------------------------------ page content
+
+
+def test_overview_numbers_count_publications_designs_people_and_untraced_claims():
+    at = open_page("pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {
+        "Publications": "15", "Findings": "17", "RCTs": "5", "Meta-analyses": "2",
+        "Participants": "16,562", "Untraced claims": "2",
+    }
+    untraced = next(df.value for df in at.dataframe if schema.LABELS["headline"] in df.value.columns)
+    assert len(untraced) == 2
+
+
+def test_overview_says_untraced_claims_are_hidden_by_the_filter():
+    at = open_page("pages/overview.py", {"untraced": "false"})
+    assert {m.label: m.value for m in at.metric}["Untraced claims"] == "0"
+    assert any("Hidden by the filter" in c.value for c in at.caption)
+
+
+def test_table_page_offers_both_csv_downloads_and_readable_labels():
+    at = open_page("pages/table.py", {"outcome": "Muscle"})
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download CSV for Excel"]
+    table = at.dataframe[0].value
+    assert len(table) == 3
+    assert set(table["outcome"].astype(str)) == {schema.OUTCOME.label("muscle")}
+
+
+def test_effects_page_shows_the_vote_count_table_with_labels():
+    at = open_page("pages/effects.py")
+    votes = at.dataframe[0].value
+    assert schema.OUTCOME.label("bone_density") in votes.index
+    assert schema.DIRECTION.label("benefit") in votes.columns
+
+
+def test_finding_card_shows_hostile_strings_only_as_plain_text():
+    def card(path: str) -> None:
+        from kviz import loader, ui
+
+        frame = loader.load_findings(path)
+        ui.finding_card(frame[frame["finding_id"] == "t-markup-2018"].iloc[0])
+
+    at = AppTest.from_function(card, default_timeout=30, args=(str(FIXTURE),))
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    for hostile in ("<b>not bold</b>", "[link](javascript:alert(1))", "<script>alert(1)</script>", "=cmd|"):
+        assert hostile in shown
+    rendered = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert not any("<" in value or "javascript" in value for value in rendered)
+
+
+# ------------------------------------------------------------------------------------------ data loading
+
+
+def test_a_broken_findings_file_shows_every_problem_and_no_traceback(tmp_path, monkeypatch):
+    broken = tmp_path / "broken.csv"
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",rct,", ",randomised,", 1)
+    lines[3] = lines[3].replace(",no,", ",maybe,", 1)
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(broken))
+    at = open_page("pages/overview.py")
+    assert "2 problems found" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["File", "Row", "Column", "Value", "Allowed", "Problem"]
+    assert list(problems["Row"]) == [3, 4]
+    assert list(problems["Column"]) == ["design", "d3"]
+    assert list(problems["Value"]) == ["randomised", "maybe"]
+    assert ", ".join(schema.DESIGN.codes) == problems["Allowed"][0]
+    assert not at.get("plotly_chart")
+
+
+def test_a_missing_findings_file_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(tmp_path / "nowhere.csv"))
+    at = open_page("pages/table.py")
+    assert "could not be loaded" in at.error[0].value
+    assert "nowhere.csv" in at.dataframe[0].value["File"][0]
+
+
+def test_an_edited_findings_file_is_reloaded(tmp_path, monkeypatch):
+    data = tmp_path / "findings.csv"
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines(keepends=True)
+    data.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(data))
+    at = open_page()
+    assert count_line(at) == ALL_COUNT
+    data.write_text("".join(lines[:-1]), encoding="utf-8")  # one finding fewer: new size, new mtime
+    at.run()
+    assert count_line(at) == "16 of 16 findings · 14 publications"
+
+
+@pytest.mark.parametrize("page", REGISTERED_PAGES)
+def test_every_page_runs_on_the_bundled_findings(page, monkeypatch):
+    monkeypatch.delenv(ui.DATA_ENV_VAR)
+    at = open_page(page)
+    bundled = loader.load_findings()
+    assert count_line(at).startswith(f"{len(bundled):,} of {len(bundled):,} findings")
+    assert not at.error
