@@ -25,6 +25,11 @@ from kviz.export import file_stem, number_text
 from kviz.filters import FilterState, apply_filters, caption, describe
 from kviz.loader import summary_line
 
+TITLE = "Vitamin K evidence for bone and muscle"
+CAVEAT = (
+    "A count of studies is not proof of an effect: designs, doses and populations differ, and vitamin K "
+    "status is hard to measure. Untraced claims are shown as stated."
+)
 DOI_RESOLVER = "https://doi.org/"
 REPORT_SUFFIX = "report"
 DEFAULT_CHART_HEIGHT = 520
@@ -33,6 +38,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "published", "headline", "design", "k_form", "d3", "outcome", "direction", "source_match",
     "n_participants", "dose_ug_per_day", "duration_months", "effect_size", "finding_id",
 )
+WIDE_COLUMNS = ("headline",)  # get room to wrap in words, not letters
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,10 @@ def _findings_table(rows: pd.DataFrame, numbers: dict[str, int]) -> str:
     body = []
     for (_, cells), study, finding in zip(_table_text(rows).iterrows(), rows["study_id"], rows["finding_id"]):
         number = numbers[study]
-        row = "".join(f"<td>{_escape(text)}</td>" for text in cells)
+        row = "".join(
+            f'<td class="wide">{_escape(text)}</td>' if column in WIDE_COLUMNS else f"<td>{_escape(text)}</td>"
+            for column, text in cells.items()
+        )
         body.append(f'<tr id="finding-{_escape(finding)}">{row}<td><a href="#ref-{number}">[{number}]</a></td></tr>')
     return f'<div class="table"><table><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
@@ -188,6 +197,7 @@ h2 { font-size: 1.35rem; margin-top: 2.2rem; border-bottom: 1px solid #ccc; padd
 table { border-collapse: collapse; font-size: .85rem; width: 100%; }
 th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; position: sticky; top: 0; }
+td.wide { min-width: 16rem; }
 tbody tr:nth-child(even) { background: #fafafa; }
 .citations li { margin: .35rem 0; }
 .untraced { color: #a0430a; font-weight: 600; }
@@ -209,20 +219,19 @@ def html_report(table: pd.DataFrame, state: FilterState, on: datetime.date) -> s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="kviz {_escape(kviz.__version__)}">
-<title>{_escape(f"Vitamin K evidence report – {caption(state)}")}</title>
+<title>{_escape(f"{TITLE} – {caption(state)}")}</title>
 <style>{STYLE}</style>
 </head>
 <body>
 <header>
-<h1>Vitamin K evidence for bone and muscle</h1>
+<h1>{_escape(TITLE)}</h1>
 <p class="meta">Report generated {on.isoformat()} by kviz {_escape(kviz.__version__)}.</p>
 <p class="meta">Data: {_escape(data_line(table))}.</p>
 <p class="meta">Shown: {_escape(summary_line(rows))}.</p>
 </header>
 <h2>Active filters</h2>
 <ul class="filters">{filter_list}</ul>
-<p class="caveat">A count of studies is not proof of an effect: designs, doses and populations differ, and
-vitamin K status is hard to measure. Untraced claims are shown as stated.</p>
+<p class="caveat">{_escape(CAVEAT)}</p>
 {charts}
 <h2>Findings</h2>
 {_findings_table(rows, numbers)}
