@@ -1,0 +1,89 @@
+"""Presentation mode: a title card naming the filters, then one chart per slide with Next / Previous
+(and the arrow keys); a copied link reopens the same slide with the same filters."""
+
+import re
+from typing import Callable
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from .helpers import (
+    MK7_WITH_D3_QUERY,
+    WITH_D3,
+    Server,
+    assert_charts_drawn,
+    assert_mk7_with_d3_shown,
+    assert_no_errors,
+    chart_fingerprints,
+    open_path,
+    rerun_after,
+    screenshot,
+    settle,
+)
+
+SLIDE = re.compile(r"Slide (\d+) of (\d+)")
+
+
+def slide_number(page: Page) -> tuple[int, int]:
+    """(current slide, number of slides) from the caption under the slide buttons."""
+    caption = page.get_by_text(SLIDE).first
+    expect(caption).to_be_visible()
+    current, total = SLIDE.search(caption.inner_text()).groups()
+    return int(current), int(total)
+
+
+def step(page: Page, name: str) -> None:
+    rerun_after(page, page.get_by_test_id("stButton").filter(has_text=name).get_by_role("button").click)
+
+
+def test_presentation_draws_every_chart_one_slide_at_a_time(server: Server, page: Page) -> None:
+    open_path(page, server, "presentation")
+    assert_no_errors(page)
+    expect(page.get_by_test_id("stSidebarContent")).not_to_be_in_viewport()  # presenting starts without it
+    assert_charts_drawn(page, 0)
+    screenshot(page, "presentation-1-title")
+    first, total = slide_number(page)
+    assert first == 1 and total > 2
+
+    slides: dict[int, list[str]] = {}
+    for expected in range(2, total + 1):
+        step(page, "Next")
+        assert slide_number(page) == (expected, total)
+        assert f"slide={expected}" in page.url
+        assert_no_errors(page)
+        assert_charts_drawn(page, 1)
+        slides[expected] = chart_fingerprints(page)
+        screenshot(page, f"presentation-{expected}")
+    assert len({tuple(charts) for charts in slides.values()}) == total - 1, "every slide shows its own chart"
+
+    step(page, "Next")  # the last slide stays
+    assert slide_number(page) == (total, total)
+    step(page, "Previous")
+    assert slide_number(page) == (total - 1, total)
+    assert chart_fingerprints(page) == slides[total - 1]
+    rerun_after(page, lambda: page.keyboard.press("ArrowLeft"))
+    assert slide_number(page) == (total - 2, total)
+    assert chart_fingerprints(page) == slides[total - 2]
+
+
+def test_presentation_link_restores_the_slide_and_the_filters(
+    server: Server, new_context: Callable[[], BrowserContext]
+) -> None:
+    page = new_context().new_page()
+    open_path(page, server, "presentation", MK7_WITH_D3_QUERY)
+    title_card = page.get_by_test_id("stMainBlockContainer")
+    for named in ("MK-7", WITH_D3, "4 of 18"):
+        expect(title_card).to_contain_text(named)
+    step(page, "Next")
+    step(page, "Next")
+    step(page, "Previous")
+    assert slide_number(page)[0] == 2
+    assert_charts_drawn(page, 1)
+    charts = chart_fingerprints(page)
+
+    shared = new_context().new_page()
+    shared.goto(page.url)
+    settle(shared)
+    assert slide_number(shared)[0] == 2
+    assert_mk7_with_d3_shown(shared)
+    assert chart_fingerprints(shared) == charts
+    assert_no_errors(shared)
