@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from kviz import cli, export
-from kviz.filters import FilterState, apply_filters
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from kviz import cli, export, ui
+from kviz.filters import FilterState, apply_filters, caption
 from kviz.loader import load_findings, read_findings
 
 TODAY = datetime.date.today()
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
@@ -186,3 +190,76 @@ def test_report_rejects_bad_filters_like_export(capsys):
         run("report", "--d3", "perhaps")
     assert exit_info.value.code == 2
     assert "allowed: yes, no, not_reported" in capsys.readouterr().err
+
+
+# --- the app's download and the command line give the same file ------------------------------------------
+
+
+def url_query(state: FilterState) -> dict[str, list[str]]:
+    """The link the app's sidebar writes for `state` (values are the filter chips' labels)."""
+    query = {c.key: [c.option_label(code) for code in getattr(state, c.field)] for c in ui.CHOICES}
+    if state.years:
+        query[ui.YEARS_KEY] = [str(year) for year in state.years]
+    if not state.include_untraced:
+        query[ui.UNTRACED_KEY] = ["false"]
+    if state.search:
+        query[ui.SEARCH_KEY] = [state.search]
+    return {key: values for key, values in query.items() if values}
+
+
+def cli_options(state: FilterState) -> list[str]:
+    """The `python -m kviz export` options for `state`."""
+    options = [part for field, option in cli.FILTER_OPTIONS.items() for code in getattr(state, field)
+               for part in (option, code)]  # fmt: skip
+    if state.years:
+        options += ["--years", "{}-{}".format(*state.years)]
+    if not state.include_untraced:
+        options.append("--exclude-untraced")
+    if state.search:
+        options += ["--search", state.search]
+    return options
+
+
+@pytest.fixture
+def app_downloads(monkeypatch) -> dict[str, bytes]:
+    """File name -> bytes of every file the app hands to Streamlit for download (what the browser receives)."""
+    files: dict[str, bytes] = {}
+    add = MediaFileManager.add
+
+    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        if file_name:
+            files[file_name] = path_or_data
+        return add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", recording_add)
+    return files
+
+
+APP_CASES = {
+    "all": FilterState(),
+    "k2-mk7-without-d3": FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("no",)),
+    "outcomes-designs": FilterState(outcomes=("bone_density", "muscle"), designs=("rct", "meta_analysis")),
+    "years-traced-search": FilterState(years=(2010, 2020), include_untraced=False, search="bone"),
+}
+
+
+@pytest.mark.parametrize("case", list(APP_CASES))
+def test_app_download_and_cli_export_are_identical(case, app_downloads, tmp_path, monkeypatch, data_file):
+    state = APP_CASES[case]
+    assert not apply_filters(load_findings(data_file), state).empty, "the table page offers downloads only then"
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(data_file))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, values in url_query(state).items():
+        at.query_params[key] = values
+    at.switch_page("pages/table.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert caption(state) in "\n".join(t.value for t in at.text), "the link's filters reached the app"
+
+    monkeypatch.chdir(tmp_path)
+    for excel in (False, True):
+        name = export.export_filename(state, TODAY, excel=excel)
+        assert run("export", "--data", str(data_file), *cli_options(state), *(["--excel"] if excel else [])) == 0
+        assert app_downloads[name] == (tmp_path / name).read_bytes()
+    assert len(load_findings(app_downloads[export.export_filename(state, TODAY)])) == len(
+        apply_filters(load_findings(data_file), state)
+    )
