@@ -91,7 +91,11 @@ def apply_filters(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
 
 def _matches_text(frame: pd.DataFrame, text: str) -> pd.Series:
     """Case-insensitive literal match of every word of `text` in any searchable column."""
-    haystack = frame[list(schema.TEXT_SEARCH_COLUMNS)].astype(str).agg(" ".join, axis=1).str.lower()
+    # Column by column (vectorised, and safe on an empty frame, where a row-wise join returns a DataFrame).
+    # The space between columns keeps a word from matching across two of them.
+    haystack = pd.Series("", index=frame.index, dtype=str)
+    for column in schema.TEXT_SEARCH_COLUMNS:
+        haystack = haystack + " " + frame[column].astype(str).str.lower()
     found = pd.Series(True, index=frame.index)
     for word in text.lower().split():
         found &= haystack.str.contains(word, regex=False)
@@ -137,8 +141,10 @@ def slug(state: FilterState) -> str:
         tokens.append(f"{state.years[0]}-{state.years[1]}")
     if not state.include_untraced:
         tokens.append("traced")
-    if state.search:
-        tokens.append("search-" + "-".join("".join(ch for ch in w if ch.isalnum()) for w in state.search.split())[:30])
+    words = ("".join(ch for ch in w if ch.isalnum()) for w in state.search.split())
+    search_token = "-".join(w for w in words if w)[:30].strip("-")
+    if search_token:  # a search of punctuation only, e.g. "((", names no file
+        tokens.append("search-" + search_token)
     return "_".join(t for t in tokens if t)
 
 
