@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/map.py", title="Evidence map", icon=":material/bubble_chart:"),
     st.Page("pages/table.py", title="Evidence table", icon=":material/table_rows:"),
     st.Page("pages/presentation.py", title="Presentation", icon=":material/slideshow:"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About & method", icon=":material/info:"),
 ]
 

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from kviz import export, figures, filters, loader, schema
+from kviz import export, figures, filters, loader, schema, upload
 from kviz.filters import FilterState
 from kviz.loader import FindingsError
 
@@ -30,6 +30,7 @@ DATA_ENV_VAR = "KVIZ_DATA"  # path of a findings CSV that replaces the bundled f
 DOI_PREFIX = "https://doi.org/"
 HTTPS = "https://"
 _VIEW_KEY = "_kviz_view"
+_DATA_KEY = "_kviz_data"  # this session's upload.Selection (pages/data.py)
 _LINK_KEY = "_kviz_link"  # (link values ignored, filters the link asked for), set on a session's first run
 _SELECT_FINDINGS_LIMIT = 12  # detail cards shown at once for a multi-point selection
 
@@ -50,6 +51,21 @@ def data_path() -> Path:
 
 def active_findings() -> pd.DataFrame | None:
     """The findings every page explores, or None after showing why they could not be loaded."""
+    chosen = data_selection().frame
+    return chosen if chosen is not None else bundled_findings()
+
+
+def data_selection() -> upload.Selection:
+    """This session's choice of data on the Data page: in session state only, never on disk or in a shared cache."""
+    return st.session_state.get(_DATA_KEY) or upload.Selection()
+
+
+def set_data_selection(selection: upload.Selection) -> None:
+    st.session_state[_DATA_KEY] = selection
+
+
+def bundled_findings() -> pd.DataFrame | None:
+    """The findings file's table, or None after showing why it could not be loaded."""
     path = data_path()
     try:
         stat = path.stat()
@@ -248,6 +264,7 @@ def build_view() -> View | None:
     if findings is None:
         return None
     with st.sidebar:
+        _uploaded_data_note()
         st.header("Filters", divider="gray")
         count_slot = st.empty()
         state = _sidebar_filters(findings)
@@ -263,6 +280,14 @@ def build_view() -> View | None:
             st.text(warning)
     st.session_state[_VIEW_KEY] = view
     return view
+
+
+def _uploaded_data_note() -> None:
+    """Every page says so when the session explores an upload instead of the bundled findings."""
+    choice = data_selection().choice
+    if choice is not upload.DataChoice.BUNDLED:
+        st.page_link("pages/data.py", label=f"Data: {choice.label}", icon=":material/upload_file:",
+                     help="Change or remove your upload on the Data page.")
 
 
 def _leave_pages_directory_mode() -> None:
@@ -353,7 +378,7 @@ def table_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-_WIDE_TEXT = {"headline", "citation", "notes", "population"}
+_COLUMN_WIDTHS = {"headline": "large", "citation": "large", "notes": "large", "population": "large", "k_form": "medium"}
 
 
 def _column_config() -> dict[str, Any]:
@@ -367,8 +392,7 @@ def _column_config() -> dict[str, Any]:
         elif column.kind in ("int", "float"):
             config[column.name] = st.column_config.NumberColumn(label, help=help, format="localized")
         else:
-            width = "large" if column.name in _WIDE_TEXT else None
-            config[column.name] = st.column_config.TextColumn(label, help=help, width=width)
+            config[column.name] = st.column_config.TextColumn(label, help=help, width=_COLUMN_WIDTHS.get(column.name))
     return config
 
 
