@@ -68,7 +68,9 @@ today = datetime.date.today()
 with st.container(horizontal=True, vertical_alignment="center"):
     st.button("Previous", icon=":material/arrow_back:", on_click=_step, args=(-1,), shortcut="Left")
     slide = st.pagination(SLIDE_COUNT, max_visible_pages=None, key=SLIDE_KEY, bind="query-params")
-    st.button("Next", icon=":material/arrow_forward:", icon_position="right", on_click=_step, args=(1,), shortcut="Right")
+    st.button(
+        "Next", icon=":material/arrow_forward:", icon_position="right", on_click=_step, args=(1,), shortcut="Right"
+    )
     image_format = st.segmented_control(
         "Camera button saves", list(IMAGE_FORMATS), format_func=IMAGE_FORMATS.get, default="png", required=True,
         key=IMAGE_FORMAT_KEY, bind="query-params", label_visibility="collapsed",

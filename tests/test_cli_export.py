@@ -64,7 +64,9 @@ def test_repeats_and_comma_lists_combine_and_codes_match_case_insensitively():
     )
 
 
-@pytest.mark.parametrize(("text", "years"), [("2015", (2015, 2015)), ("2020-2011", (2011, 2020)), (" 2011-2020 ", (2011, 2020))])
+@pytest.mark.parametrize(
+    ("text", "years"), [("2015", (2015, 2015)), ("2020-2011", (2011, 2020)), (" 2011-2020 ", (2011, 2020))]
+)
 def test_years_accept_one_year_or_a_range(text, years):
     assert state_of("--years", text).years == years
 

@@ -221,7 +221,10 @@ def test_file_name_names_the_filters():
 
 @pytest.mark.parametrize(
     "search",
-    ['../../etc/passwd', 'a/b\\c:d*e?f"g<h>i|j', "Ünïcödé natto", "日本 納豆", "  ;rm -rf ~  ", "CON", "...", "x" * 500],
+    [
+        "../../etc/passwd", 'a/b\\c:d*e?f"g<h>i|j', "Ünïcödé natto", "日本 納豆", "  ;rm -rf ~  ", "CON", "...",
+        "x" * 500,
+    ],
 )
 def test_search_text_with_odd_characters_gives_a_safe_file_name(search):
     name = export.export_filename(FilterState(search=search), DAY)

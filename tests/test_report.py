@@ -213,7 +213,10 @@ def test_finding_ids_in_attributes_are_escaped(page_for, typed_frame):
 @pytest.mark.parametrize(
     ("doi", "url", "expected"),
     [
-        ("10.1007/s00198-013-2325-6", "", [("doi:10.1007/s00198-013-2325-6", "https://doi.org/10.1007/s00198-013-2325-6")]),
+        (
+            "10.1007/s00198-013-2325-6", "",
+            [("doi:10.1007/s00198-013-2325-6", "https://doi.org/10.1007/s00198-013-2325-6")],
+        ),
         ("10.1002/(SICI)1097<x>", "", [("doi:10.1002/(SICI)1097<x>", "https://doi.org/10.1002/%28SICI%291097%3Cx%3E")]),
         ("", "https://example.org/a?b=1", [("https://example.org/a?b=1", "https://example.org/a?b=1")]),
         ("", "javascript:alert(1)", []),

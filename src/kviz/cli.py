@@ -78,7 +78,9 @@ def _option_help(field: str) -> str:
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", metavar="PATH", default=str(DEFAULT_DATA_PATH), help="findings CSV (default: bundled data)")
+    parser.add_argument(
+        "--data", metavar="PATH", default=str(DEFAULT_DATA_PATH), help="findings CSV (default: bundled data)"
+    )
     group = parser.add_argument_group("filters (as in the app's sidebar; none given = all findings)")
     for field, option in FILTER_OPTIONS.items():
         group.add_argument(
@@ -151,6 +153,21 @@ def _report(args: argparse.Namespace) -> int:
     return _run_filtered(args, make)
 
 
+def _add_filtered_command(
+    commands: argparse._SubParsersAction, name: str, summary: str, description: str, default_name: str,
+    run: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """A subcommand taking the app's filters, --data and -o (shared by export and report)."""
+    command = commands.add_parser(name, help=summary, description=description)
+    _add_filter_options(command)
+    command.add_argument(
+        "-o", "--output", metavar="FILE",
+        help=f"output file, '-' for stdout (default: {default_name} in the current directory)",
+    )
+    command.set_defaults(run=run)
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kviz", description="Vitamin K evidence explorer tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -158,33 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", nargs="?", default=str(DEFAULT_DATA_PATH), help="CSV file (default: bundled data)")
     validate.set_defaults(run=_validate)
 
-    export_command = commands.add_parser(
-        "export",
-        help="write the filtered findings as a CSV (the app's download, byte for byte)",
-        description="Write the findings that pass the filters as CSV, exactly as the app's download does: "
+    export_command = _add_filtered_command(
+        commands, "export",
+        "write the filtered findings as a CSV (the app's download, byte for byte)",
+        "Write the findings that pass the filters as CSV, exactly as the app's download does: "
         "schema columns, UTF-8, spreadsheet formulas neutralised.",
+        "a name saying what was filtered and when, e.g. kviz_K2_with-D3_2026-11-24.csv",
+        _export,
     )
-    _add_filter_options(export_command)
     export_command.add_argument("--excel", action="store_true", help="UTF-8 with byte-order mark, for Excel")
-    export_command.add_argument(
-        "-o", "--output", metavar="FILE",
-        help="output file, '-' for stdout (default: a name saying what was filtered and when, e.g. "
-        "kviz_K2_with-D3_2026-11-24.csv, in the current directory)",
-    )
-    export_command.set_defaults(run=_export)
-
-    report_command = commands.add_parser(
-        "report",
-        help="write a self-contained HTML report of the filtered findings",
-        description="Write one HTML file with the active filters, key charts, findings table and citations; "
+    _add_filtered_command(
+        commands, "report",
+        "write a self-contained HTML report of the filtered findings",
+        "Write one HTML file with the active filters, key charts, findings table and citations; "
         "it opens in a browser with no server and no network.",
+        "kviz_<filters>_<date>_report.html",
+        _report,
     )
-    _add_filter_options(report_command)
-    report_command.add_argument(
-        "-o", "--output", metavar="FILE",
-        help="output file, '-' for stdout (default: kviz_<filters>_<date>_report.html in the current directory)",
-    )
-    report_command.set_defaults(run=_report)
     return parser
 
 

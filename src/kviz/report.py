@@ -53,7 +53,9 @@ class Chart:
         return self.build(frame, subtitle=caption(state))
 
 
-DIRECTION_SUMMARY = Chart("direction-summary", "Bone density, fracture and muscle at a glance", figures.direction_summary)
+DIRECTION_SUMMARY = Chart(
+    "direction-summary", "Bone density, fracture and muscle at a glance", figures.direction_summary
+)
 TIMELINE = Chart("timeline", "Publication timeline", figures.timeline)
 PUBLICATIONS_PER_YEAR = Chart("publications-per-year", "Publications per year", figures.publications_per_year)
 EFFECT_DIRECTIONS = Chart("effect-directions", "Effect direction plot", figures.effect_direction_plot)
@@ -61,7 +63,8 @@ K1_VS_K2 = Chart(
     "k1-vs-k2", "Direction of effect: K1 vs K2", functools.partial(figures.direction_counts, split="k_family")
 )
 WITH_VS_WITHOUT_D3 = Chart(
-    "with-vs-without-d3", "Direction of effect: with vs without D3", functools.partial(figures.direction_counts, split="d3")
+    "with-vs-without-d3", "Direction of effect: with vs without D3",
+    functools.partial(figures.direction_counts, split="d3"),
 )
 VOTE_COUNT = Chart("vote-count", "Vote count by direction of effect (exploratory)", figures.vote_count)
 EVIDENCE_MAP = Chart("evidence-map", "Evidence map: vitamin K form × outcome", figures.evidence_map)
