@@ -24,6 +24,8 @@ CHARTS_PER_PAGE = {
     "effects": 3,  # effect direction plot, direction counts, vote count
     "map": 1,  # evidence map
     "table": 0,
+    "presentation": 0,  # the title card; every slide's chart: test_presentation.py
+    "data": 0,  # the upload page
     "about": 0,
 }
 

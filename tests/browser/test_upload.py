@@ -1,0 +1,80 @@
+"""An uploaded CSV lives only in the browser session that uploaded it: two users side by side on one
+server, one uploads, the other (and anyone who arrives later) still sees only the bundled findings."""
+
+import hashlib
+import re
+from typing import Callable
+
+from playwright.sync_api import BrowserContext, Page
+
+from .helpers import (
+    ALL_COUNT,
+    FIXTURE_DATA,
+    FORM,
+    NAV_LINK,
+    REPO,
+    Server,
+    assert_charts_drawn,
+    assert_no_errors,
+    chart_fingerprints,
+    choose,
+    count_line,
+    open_path,
+    rerun_after,
+    screenshot,
+    settle,
+)
+
+BUNDLED = REPO / "data" / "findings.csv"
+
+
+def total_findings(page: Page) -> int:
+    """M in the count line 'N of M findings · P publications'."""
+    return int(re.search(r"of ([\d,]+) findings", count_line(page)).group(1).replace(",", ""))
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_an_upload_stays_in_the_session_that_made_it(
+    bundled_server: Server, new_context: Callable[[], BrowserContext]
+) -> None:
+    bundled_before = digest(BUNDLED)
+    bystander = new_context().new_page()
+    open_path(bystander, bundled_server, "timeline")
+    bundled_count, bundled_charts = count_line(bystander), chart_fingerprints(bystander)
+    bundled_total = total_findings(bystander)
+
+    uploader = new_context().new_page()
+    open_path(uploader, bundled_server, "data")
+    assert count_line(uploader) == bundled_count
+    file_input = uploader.get_by_test_id("stFileUploaderDropzoneInput")
+    rerun_after(uploader, lambda: file_input.set_input_files(FIXTURE_DATA))
+    assert_no_errors(uploader)
+    assert count_line(uploader) == ALL_COUNT, "the upload alone is explored"
+    screenshot(uploader, "upload-1-uploaded")
+    rerun_after(uploader, uploader.locator(f"{NAV_LINK}[href='{bundled_server.url}/timeline']").click)
+    assert count_line(uploader) == ALL_COUNT, "every page of that session shows the upload"
+    assert_charts_drawn(uploader, 2)
+    assert chart_fingerprints(uploader) != bundled_charts
+    screenshot(uploader, "upload-2-timeline-of-the-upload")
+
+    bystander.reload()  # the other user, side by side, reruns: still the bundled findings
+    settle(bystander)
+    assert count_line(bystander) == bundled_count
+    assert chart_fingerprints(bystander) == bundled_charts
+    choose(bystander, FORM, "K2")
+    assert total_findings(bystander) == bundled_total
+    screenshot(bystander, "upload-3-other-session-unchanged")
+    newcomer = new_context().new_page()  # and someone who arrives after the upload
+    open_path(newcomer, bundled_server, "timeline")
+    assert count_line(newcomer) == bundled_count
+
+    rerun_after(uploader, uploader.locator(f"{NAV_LINK}[href='{bundled_server.url}/data']").click)
+    combined = uploader.get_by_test_id("stRadio").get_by_text(re.compile(r"upload \+ bundled"))
+    rerun_after(uploader, combined.click)
+    assert_no_errors(uploader)
+    assert total_findings(uploader) == bundled_total + 18, "combined: the bundled rows and the upload's 18"
+    assert total_findings(bystander) == bundled_total
+    assert digest(BUNDLED) == bundled_before, "the upload never touches data/findings.csv"
