@@ -27,3 +27,7 @@ chromium:
 
 validate: $(STAMP)
 	$(PY) -m kviz validate
+
+# Speed: the benchmark table of benchmarks/README.md (~15 min; `make bench ARGS=--quick` < 3 min). Not a test.
+bench: $(STAMP) chromium
+	$(PY) benchmarks/run.py $(ARGS)
