@@ -168,7 +168,7 @@ def test_combining_adds_the_upload_to_the_bundled_rows_and_going_back_keeps_the_
 def test_clashing_finding_ids_block_the_combined_view_and_are_listed():
     at = upload_file(open_page(), "mine.csv", findings_csv([row(0), row(1, finding_id="bundled-2")]))
     choose(at, DataChoice.COMBINED)
-    assert at.error[0].value == "Cannot show My upload + bundled findings: 1 problem found. You are still exploring: My upload only."
+    assert at.error[0].value == "Cannot show My upload + bundled: 1 problem found. You are still exploring: My upload only."
     assert problem_table(at)[["column", "value"]].values.tolist() == [["finding_id", "bundled-2"]]
     assert at.radio(key="data_choice").value is DataChoice.UPLOADED
     assert status(at) == "mine.csv — 2 findings from 2 publications"
@@ -258,26 +258,30 @@ def test_detail_cards_show_hostile_strings_as_plain_text():
 
 
 def test_hostile_strings_are_exported_neutralised_from_the_evidence_table(monkeypatch: pytest.MonkeyPatch):
-    downloads: dict[str, bytes] = {}
+    """The bytes behind the table page's download buttons, whether made at once or on click."""
+    downloads: dict[str, Any] = {}
 
-    class RecordingStorage(app_test_module.MemoryMediaFileStorage):
-        def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-            if isinstance(path_or_data, bytes) and filename:
-                downloads[filename] = path_or_data
-            return super().load_and_get_id(path_or_data, mimetype, kind, filename)
+    class RecordingFiles(app_test_module.MediaFileManager):
+        def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+            downloads[file_name or coordinates] = path_or_data
+            return super().add(path_or_data, mimetype, coordinates, file_name, is_for_static_download)
 
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", RecordingStorage)
+        def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+            downloads[file_name or coordinates] = data_callable
+            return super().add_deferred(data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", RecordingFiles)
     at = upload_file(open_page(), "hostile.csv", hostile_csv())
     downloads.clear()  # the Data page's template
     at.switch_page("pages/table.py").run()
-    csv_files = [data for name, data in downloads.items() if name.endswith(".csv")]
-    assert csv_files, "the table page offers a CSV download"
-    for data in csv_files:
+    files = {name: data() if callable(data) else data for name, data in downloads.items() if name.endswith(".csv")}
+    assert len(files) == 2, f"the table page offers two CSV downloads: {list(downloads)}"
+    expected = [NEUTRALISING_PREFIX + t if t.startswith(FORMULA_CHARACTERS) else t for t in HOSTILE_TEXTS]
+    for data in files.values():
         exported = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
         for column in TEXT_COLUMNS:
-            expected = [NEUTRALISING_PREFIX + t if t.startswith(FORMULA_CHARACTERS) else t for t in HOSTILE_TEXTS]
             assert exported[column].tolist() == expected
-    assert csv_files[0] == csv_bytes(upload.load_upload(hostile_csv(), "hostile.csv").frame)
+    assert csv_bytes(upload.load_upload(hostile_csv(), "hostile.csv").frame) in files.values()
 
 
 # ------------------------------------------------------------------------------------------ URL parameters

@@ -66,7 +66,7 @@ class DataChoice(StrEnum):
 _CHOICE_TEXTS = {
     DataChoice.BUNDLED: ("Bundled findings", "The curated findings that come with kviz."),
     DataChoice.UPLOADED: ("My upload only", "Only the rows of your file."),
-    DataChoice.COMBINED: ("My upload + bundled findings", "Your rows after the bundled ones; finding IDs must not repeat."),
+    DataChoice.COMBINED: ("My upload + bundled", "Your rows after the bundled findings; finding IDs must not repeat."),
 }
 
 
