@@ -86,9 +86,12 @@ def test_builder_returns_a_titled_slide_ready_figure(build, typed_frame):
     assert isinstance(fig, go.Figure)
     assert point_traces(fig)
     assert ESCAPED_SUBTITLE in fig.layout.title.text
-    template = fig.layout.template.layout
-    assert template.font.size >= 14 and template.title.font.size >= 20
-    assert template.paper_bgcolor == template.plot_bgcolor == "#FFFFFF"
+    # The look is explicit layout, not only a template, so a page theme cannot shrink or grey it.
+    layout = fig.layout
+    assert layout.font.size >= 14 and layout.title.font.size >= 20 and layout.legend.font.size >= 14
+    assert layout.paper_bgcolor == layout.plot_bgcolor == "#FFFFFF"
+    assert layout.xaxis.tickfont.size >= 14 and layout.xaxis.tickfont.color == layout.font.color
+    assert layout.template.layout.font.size == layout.font.size
 
 
 @builders

@@ -67,49 +67,72 @@ TITLE_TOP = 24
 DEFAULT_PLOT_HEIGHT = 400
 EDP_ROW_HEIGHT = 34
 
-_AXIS = dict(
+SLIDE_AXIS = dict(
     showgrid=True,
     gridcolor=GRID_COLOUR,
     linecolor=AXIS_COLOUR,
     showline=True,
     ticks="outside",
     tickcolor=AXIS_COLOUR,
+    tickfont=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
     zeroline=False,
-    title=dict(font=dict(size=BASE_FONT_SIZE + 1)),
+    title=dict(font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE + 1, color=TEXT_COLOUR)),
     automargin=True,
 )
-SLIDE_TEMPLATE = go.layout.Template(
-    layout=dict(
-        font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
-        title=dict(
-            font=dict(size=TITLE_FONT_SIZE, color=TEXT_COLOUR),
-            # The title block (title, then subtitle lines in the same text, so automargin sizes them together)
-            # sits above the plot area and anything drawn there (top tick labels, facet titles).
-            xref="container",
-            x=0,
-            xanchor="left",
-            yref="paper",
-            y=1,
-            yanchor="bottom",
-            pad=dict(l=12, b=TITLE_GAP),
-            automargin=True,
-        ),
-        paper_bgcolor="#FFFFFF",
-        plot_bgcolor="#FFFFFF",
-        xaxis=_AXIS,
-        yaxis=_AXIS,
-        legend=dict(
-            font=dict(size=BASE_FONT_SIZE - 1),
-            title=dict(font=dict(size=BASE_FONT_SIZE)),
-            grouptitlefont=dict(size=BASE_FONT_SIZE),
-            bgcolor="rgba(255,255,255,0.9)",
-            tracegroupgap=14,
-        ),
-        hoverlabel=dict(font=dict(size=BASE_FONT_SIZE - 1, family=FONT_FAMILY), bgcolor="#FFFFFF", align="left"),
-        margin=dict(l=20, r=20, t=40, b=20),
-        bargap=0.2,
-    )
+SLIDE_LAYOUT = dict(
+    font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
+    title=dict(
+        # Normal weight: the title itself is bold (<b>), its subtitle lines are not, whatever a page theme says.
+        font=dict(family=FONT_FAMILY, size=TITLE_FONT_SIZE, color=TEXT_COLOUR, weight="normal"),
+        # The title block (title, then subtitle lines in the same text, so automargin sizes them together)
+        # sits above the plot area and anything drawn there (top tick labels, facet titles).
+        xref="container",
+        x=0,
+        xanchor="left",
+        yref="paper",
+        y=1,
+        yanchor="bottom",
+        pad=dict(l=12, b=TITLE_GAP),
+        automargin=True,
+    ),
+    paper_bgcolor="#FFFFFF",
+    plot_bgcolor="#FFFFFF",
+    legend=dict(
+        font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE - 1, color=TEXT_COLOUR),
+        title=dict(font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR)),
+        grouptitlefont=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
+        bgcolor="rgba(255,255,255,0.9)",
+        tracegroupgap=14,
+    ),
+    hoverlabel=dict(
+        font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE - 1, color=TEXT_COLOUR),
+        bgcolor="#FFFFFF",
+        bordercolor=AXIS_COLOUR,
+        align="left",
+    ),
+    margin=dict(l=20, r=20, t=40, b=20),
+    bargap=0.2,
 )
+# The same look as a template, for anyone building a figure of their own in this style.
+SLIDE_TEMPLATE = go.layout.Template(layout=dict(SLIDE_LAYOUT, xaxis=SLIDE_AXIS, yaxis=SLIDE_AXIS))
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """`base` with `override` laid over it, nested dicts merged key by key (override wins)."""
+    result = dict(base)
+    for key, value in override.items():
+        both_dicts = isinstance(value, dict) and isinstance(base.get(key), dict)
+        result[key] = _merged(base[key], value) if both_dicts else value
+    return result
+
+
+def _apply_slide_look(fig: go.Figure) -> None:
+    """Lay the slide look under the builder's own settings as explicit layout values, not only as a template:
+    a page theme (Streamlit's, unless the page passes theme=None) overrides template values but not these."""
+    layout = _merged(SLIDE_LAYOUT, fig.layout.to_plotly_json())
+    for name in [key for key in layout if re.fullmatch(r"[xy]axis\d*", key)] or ["xaxis", "yaxis"]:
+        layout[name] = _merged(SLIDE_AXIS, layout.get(name, {}))
+    fig.layout = go.Layout(layout, template=SLIDE_TEMPLATE)
 
 
 # ----------------------------------------------------------------------------------------------- text helpers
@@ -176,17 +199,17 @@ def _titled(
 
     `top_space` is the room in pixels kept between the subtitle and the plot area, for what sits there.
     """
-    style = f"font-size:{SUBTITLE_FONT_SIZE}px;color:{MUTED_TEXT_COLOUR}"
+    style = f"font-size:{SUBTITLE_FONT_SIZE}px;color:{MUTED_TEXT_COLOUR};font-weight:normal"
     lines = [f"<b>{escape(title)}</b>"]
     for text in (subtitle, *notes):  # each wrapped line gets its own span: styles end at a <br>
         lines += [f'<span style="{style}">{line}</span>' for line in _wrapped(text, SUBTITLE_WIDTH).split("<br>") if line]
     # Builders size their plot area; the title block and the space under it come on top.
     title_height = int(TITLE_LINE_HEIGHT * len(lines)) + TITLE_TOP + top_space
     fig.update_layout(
-        template=SLIDE_TEMPLATE,
         title=dict(text="<br>".join(lines), pad_b=top_space),
         height=(fig.layout.height or DEFAULT_PLOT_HEIGHT) + title_height,
     )
+    _apply_slide_look(fig)
     return fig
 
 
@@ -789,7 +812,7 @@ def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str
         barmode="group", bargap=0.22, bargroupgap=0.04, height=max(280, 72 * len(outcomes) + 80),
         legend=dict(traceorder="normal"),
     )
-    fig.update_annotations(font=dict(size=BASE_FONT_SIZE + 2))
+    fig.update_annotations(font=dict(size=BASE_FONT_SIZE + 2, color=TEXT_COLOUR))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     notes = [n for n in ("Each publication counts once per outcome and side", note) if n]
     return _titled(fig, title, subtitle, notes, top_space=FACET_TITLE_SPACE)
