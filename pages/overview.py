@@ -21,23 +21,22 @@ def publications_of_design(design: str) -> int:
 per_study = rows.dropna(subset=["n_participants"]).groupby("study_id")["n_participants"].max()
 untraced = rows[rows["source_match"] == schema.UNTRACED]
 
-columns = st.columns(6)
-columns[0].metric("Publications", f"{rows['study_id'].nunique():,}", border=True)
-columns[1].metric("Findings", f"{len(rows):,}", border=True)
-columns[2].metric("RCTs", f"{publications_of_design('rct'):,}", border=True,
-                  help=schema.DESIGN["rct"].description)
-columns[3].metric("Meta-analyses", f"{publications_of_design('meta_analysis'):,}", border=True,
-                  help=schema.DESIGN["meta_analysis"].description)
-columns[4].metric(
-    "Participants", f"{int(per_study.sum()):,}", delta="where reported", delta_color="off", delta_arrow="off",
-    border=True,
-    help=f"Sum over the {len(per_study):,} publications that report a sample size. Meta-analyses pool people "
-    "who may also be counted in the trials they include, so this overstates the number of different people.",
-)
-columns[5].metric(
-    "Untraced claims", f"{len(untraced):,}", border=True,
-    help="Claims for which no study could be identified; they are listed below.",
-)
+HEADLINE_NUMBERS = [  # label, value, help, note under the value
+    ("Publications", rows["study_id"].nunique(), None, None),
+    ("Findings", len(rows), None, None),
+    ("RCTs", publications_of_design("rct"), schema.DESIGN["rct"].description, None),
+    ("Meta-analyses", publications_of_design("meta_analysis"), schema.DESIGN["meta_analysis"].description, None),
+    (
+        "Participants", int(per_study.sum()),
+        f"Sum over the {len(per_study):,} publications that report a sample size. Meta-analyses pool people who "
+        "may also be counted in the trials they include, so this overstates the number of different people.",
+        "where reported",
+    ),
+    ("Untraced claims", len(untraced), "Claims for which no study could be identified; they are listed below.", None),
+]
+for column, (label, value, explanation, note) in zip(st.columns(len(HEADLINE_NUMBERS)), HEADLINE_NUMBERS):
+    column.metric(label, f"{value:,}", delta=note, delta_color="off", delta_arrow="off", help=explanation,
+                  border=True, height="stretch")
 
 ui.chart(view, figures.direction_summary(rows, subtitle=view.caption), "direction-summary")
 

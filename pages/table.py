@@ -12,14 +12,14 @@ view = ui.page_view(
     "Select a row to read it in full; download exactly these rows as CSV.",
 )
 today = datetime.date.today()
-with st.container(horizontal=True):
+with st.container(horizontal=True):  # files are written on click: a large table costs nothing until then
     st.download_button(
-        "Download CSV", export.csv_bytes(view.rows), export.export_filename(view.state, today),
+        "Download CSV", lambda: export.csv_bytes(view.rows), export.export_filename(view.state, today),
         mime="text/csv", icon=":material/download:", type="primary", on_click="ignore",
         help="UTF-8, every column of the data dictionary, only the filtered rows.",
     )
     st.download_button(
-        "Download CSV for Excel", export.csv_bytes(view.rows, excel=True),
+        "Download CSV for Excel", lambda: export.csv_bytes(view.rows, excel=True),
         export.export_filename(view.state, today, excel=True), mime="text/csv", icon=":material/download:",
         on_click="ignore", help="The same file with a byte-order mark, so Excel reads accents and µ correctly.",
     )

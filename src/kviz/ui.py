@@ -38,9 +38,13 @@ _SELECT_FINDINGS_LIMIT = 12  # detail cards shown at once for a multi-point sele
 # ------------------------------------------------------------------------------------------------ data
 
 
-@st.cache_data(show_spinner="Loading findings…", max_entries=8)
+@st.cache_resource(show_spinner="Loading findings…", max_entries=2)
 def _load_file(path: str, modified_ns: int, size: int) -> pd.DataFrame:
-    """The typed findings of one file version: the cache key includes mtime and size, so edits reload."""
+    """The typed findings of one file version: the cache key includes mtime and size, so edits reload.
+
+    One shared, read-only frame for every session (pages only derive new frames from it; pandas'
+    copy-on-write keeps those apart): st.cache_data would unpickle a copy on every rerun, ~0.8 s at 100k rows.
+    """
     return loader.load_findings(path)
 
 
