@@ -171,13 +171,18 @@ def _wrapped_column(values: pd.Series, width: int = HOVER_WIDTH) -> pd.Series:
     return values.map({value: _wrapped(value, width) for value in values.unique().tolist()})
 
 
-def _hover(rows: pd.DataFrame, heading: str, fields: Sequence[tuple[str, str]]) -> list[str]:
-    """Hover text per row: the `heading` column in bold, then 'Label: value' for non-empty `fields` columns."""
-    text = "<b>" + _wrapped_column(rows[heading]) + "</b>"
+def _hover(heading: pd.Series, fields: Sequence[tuple[str, pd.Series]]) -> list[str]:
+    """Hover text per row: `heading` in bold, then 'Label: value' for each field whose value is not empty."""
+    text = "<b>" + _wrapped_column(heading) + "</b>"
     for label, column in fields:
-        values = _wrapped_column(rows[column])
+        values = _wrapped_column(column.fillna(""))
         text = text + ("<br>" + escape(label) + ": " + values).where(values != "", "")
     return text.tolist()
+
+
+def _category_fields(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, pd.Series]]:
+    """Hover fields for categorical columns: the vocabulary's title and each row's label."""
+    return [(schema.VOCABULARIES[column].title, _labels(frame[column], column)) for column in columns]
 
 
 def _labels(series: pd.Series, column: str) -> pd.Series:
@@ -412,34 +417,15 @@ def _timeline_points(dated: pd.DataFrame, y: str, rows_order: list[str]) -> pd.D
     size = group["finding_id"].transform("size")
     step = np.minimum(JITTER_STEP, JITTER_SPAN / np.maximum(size - 1, 1))
     points["y_position"] = row_index + (rank - (size - 1) / 2) * step
-    display = pd.DataFrame(
-        {
-            "headline": points["headline"],
-            "published": points["published"].map({p: _month_text(p) for p in points["published"].unique().tolist()}),
-            "outcome": _labels(points["outcome"], "outcome"),
-            "direction": _labels(points["direction"], "direction"),
-            "design": _labels(points["design"], "design"),
-            "k_form": _labels(points["k_form"], "k_form"),
-            "d3": _labels(points["d3"], "d3"),
-            "dose_text": points["dose_text"],
-            "n": _counts_text(points["n_participants"]),
-            "citation": points["citation"],
-        },
-        index=points.index,
-    )
+    published = points["published"].map({p: _month_text(p) for p in points["published"].unique().tolist()})
     points["hover"] = _hover(
-        display,
-        "headline",
-        [
-            ("Published", "published"),
-            (schema.OUTCOME.title, "outcome"),
-            (schema.DIRECTION.title, "direction"),
-            (schema.DESIGN.title, "design"),
-            (schema.K_FORM.title, "k_form"),
-            (schema.D3.title, "d3"),
-            (schema.LABELS["dose_text"], "dose_text"),
-            (schema.LABELS["n_participants"], "n"),
-            (schema.LABELS["citation"], "citation"),
+        points["headline"],
+        [("Published", published)]
+        + _category_fields(points, ("outcome", "direction", "design", "k_form", "d3"))
+        + [
+            (schema.LABELS["dose_text"], points["dose_text"]),
+            (schema.LABELS["n_participants"], _counts_text(points["n_participants"])),
+            (schema.LABELS["citation"], points["citation"]),
         ],
     )
     return points
@@ -709,28 +695,13 @@ def _shade_design_groups(fig: go.Figure, rows: pd.DataFrame, label_x: float) -> 
 
 
 def _edp_hover(cells: pd.DataFrame) -> list[str]:
-    display = pd.DataFrame(
-        {
-            "label": cells["label"],
-            "design": _labels(cells["design"], "design"),
-            "outcome": _labels(cells["outcome"], "outcome"),
-            "direction": _labels(cells["direction"], "direction"),
-            "k_form": cells["k_form"].fillna(""),
-            "n": _counts_text(cells["n"]),
-            "headline": cells["headline"].fillna(""),
-        },
-        index=cells.index,
-    )
     return _hover(
-        display,
-        "label",
-        [
-            (schema.DESIGN.title, "design"),
-            (schema.OUTCOME.title, "outcome"),
-            (schema.DIRECTION.title, "direction"),
-            (schema.K_FORM.title, "k_form"),
-            (schema.LABELS["n_participants"], "n"),
-            (schema.LABELS["headline"], "headline"),
+        cells["label"],
+        _category_fields(cells, ("design", "outcome", "direction"))
+        + [
+            (schema.K_FORM.title, cells["k_form"]),
+            (schema.LABELS["n_participants"], _counts_text(cells["n"])),
+            (schema.LABELS["headline"], cells["headline"]),
         ],
     )
 
