@@ -211,21 +211,24 @@ def test_finding_ids_in_attributes_are_escaped(page_for, typed_frame):
 
 
 @pytest.mark.parametrize(
-    ("doi", "url", "expected"),
+    ("doi", "link"),
     [
-        (
-            "10.1007/s00198-013-2325-6", "",
-            [("doi:10.1007/s00198-013-2325-6", "https://doi.org/10.1007/s00198-013-2325-6")],
-        ),
-        ("10.1002/(SICI)1097<x>", "", [("doi:10.1002/(SICI)1097<x>", "https://doi.org/10.1002/%28SICI%291097%3Cx%3E")]),
-        ("", "https://example.org/a?b=1", [("https://example.org/a?b=1", "https://example.org/a?b=1")]),
-        ("", "javascript:alert(1)", []),
-        ("", "http://insecure.example", []),
-        ("", "", []),
+        ("10.1007/s00198-013-2325-6", "https://doi.org/10.1007/s00198-013-2325-6"),
+        ("10.1002/(SICI)1097<x>#y?z", "https://doi.org/10.1002/%28SICI%291097%3Cx%3E%23y%3Fz"),
     ],
 )
-def test_source_links_are_https_only(doi, url, expected):
-    assert report.source_links(pd.Series({"doi": doi, "url": url})) == expected
+def test_doi_links_are_https_and_percent_encoded(doi, link):
+    assert report.doi_link(doi) == link
+
+
+def test_only_https_addresses_become_links(page_for, typed_frame):
+    table = typed_frame.head(4).copy()
+    table["url"] = ["javascript:alert(1)", "http://insecure.example/", "data:text/html,x", "https://ok.example/a?b=1&c"]
+    table["doi"] = ["", "", "", ""]
+    page = page_for(FilterState(), table)
+    hrefs = [attrs["href"] for attrs in page.all("a") if not attrs["href"].startswith("#")]
+    assert hrefs == ["https://ok.example/a?b=1&c"]
+    assert "javascript:alert(1)" not in page.body_text  # an unsafe address is not even shown
 
 
 # --- names and dates ----------------------------------------------------------------------------------

@@ -106,18 +106,8 @@ def report_filename(state: FilterState, on: datetime.date) -> str:
 
 
 def doi_link(doi: str) -> str:
-    """https://doi.org/ link for a bare DOI (percent-encoded so no DOI character can break the address)."""
+    """The https://doi.org/ link of a bare DOI (percent-encoded, so no DOI character can break the address)."""
     return DOI_RESOLVER + quote(doi.strip(), safe="/")
-
-
-def source_links(row: pd.Series) -> list[tuple[str, str]]:
-    """(label, https address) pairs for one finding: its DOI and its URL, https only."""
-    links = []
-    if row["doi"]:
-        links.append((f"doi:{row['doi']}", doi_link(row["doi"])))
-    if row["url"].startswith("https://"):
-        links.append((row["url"], row["url"]))
-    return links
 
 
 def _escape(value: object) -> str:
@@ -151,40 +141,50 @@ def _chart_html(chart: Chart, frame: pd.DataFrame, state: FilterState, on: datet
     return f'<section class="chart"><h2>{_escape(chart.title)}</h2>{plot}</section>'
 
 
-def _citation_numbers(rows: pd.DataFrame) -> dict[str, int]:
-    """Reference number per study, in order of first appearance in the table."""
-    return {study: number for number, study in enumerate(dict.fromkeys(rows["study_id"]), start=1)}
+def _escaped(values: pd.Series) -> pd.Series:
+    return values.astype(str).map(_escape)
 
 
-def _findings_table(rows: pd.DataFrame, numbers: dict[str, int]) -> str:
+def _link(addresses: pd.Series, labels: pd.Series, keep: pd.Series) -> pd.Series:
+    """An <a> per row where `keep` holds, else ''."""
+    anchors = '<a href="' + _escaped(addresses) + '" rel="noopener noreferrer">' + _escaped(labels) + "</a>"
+    return anchors.where(keep, "")
+
+
+def _findings_table(rows: pd.DataFrame, numbers: pd.Series) -> str:
+    """The findings as table rows (built column-wise: a report may hold many thousands of findings)."""
     if rows.empty:
         return '<p class="empty">No findings match these filters.</p>'
     header = "".join(f"<th>{_escape(schema.LABELS[c])}</th>" for c in TABLE_COLUMNS) + "<th>Source</th>"
-    body = []
-    for (_, cells), study, finding in zip(_table_text(rows).iterrows(), rows["study_id"], rows["finding_id"]):
-        number = numbers[study]
-        row = "".join(
-            f'<td class="wide">{_escape(text)}</td>' if column in WIDE_COLUMNS else f"<td>{_escape(text)}</td>"
-            for column, text in cells.items()
-        )
-        body.append(f'<tr id="finding-{_escape(finding)}">{row}<td><a href="#ref-{number}">[{number}]</a></td></tr>')
-    return f'<div class="table"><table><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    cells = _table_text(rows)
+    html_rows = '<tr id="finding-' + _escaped(rows["finding_id"]) + '">'
+    for column in TABLE_COLUMNS:
+        opening = '<td class="wide">' if column in WIDE_COLUMNS else "<td>"
+        html_rows = html_rows + opening + _escaped(cells[column]) + "</td>"
+    reference = numbers.astype(str)
+    html_rows = html_rows + '<td><a href="#ref-' + reference + '">[' + reference + "]</a></td></tr>"
+    body = "".join(html_rows.tolist())
+    return f'<div class="table"><table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
-def _citation_list(rows: pd.DataFrame, numbers: dict[str, int]) -> str:
+def _citation_list(rows: pd.DataFrame, numbers: pd.Series) -> str:
+    """One numbered entry per publication, in order of first appearance, with its DOI and https links."""
     if rows.empty:
         return ""
-    items = []
-    for _, row in rows.drop_duplicates("study_id").iterrows():
-        number = numbers[row["study_id"]]
-        text = row["citation"] or f"Citation not recorded (study {row['study_id']})"
-        links = " ".join(
-            f'<a href="{_escape(address)}" rel="noopener noreferrer">{_escape(label)}</a>'
-            for label, address in source_links(row)
-        )
-        untraced = ' <span class="untraced">Untraced claim</span>' if row["source_match"] == schema.UNTRACED else ""
-        items.append(f'<li id="ref-{number}">{_escape(text)}{untraced} {links}</li>')
-    return f'<h2>Citations</h2><ol class="citations">{"".join(items)}</ol>'
+    first = rows.loc[~rows["study_id"].duplicated()]
+    citation = first["citation"].astype(str)
+    text = citation.where(citation != "", "Citation not recorded (study " + first["study_id"].astype(str) + ")")
+    doi, url = first["doi"].astype(str), first["url"].astype(str)
+    links = (
+        _link(doi.map(doi_link), "doi:" + doi, doi != "")
+        + " "
+        + _link(url, url, url.str.startswith("https://"))
+    )
+    untraced = pd.Series(' <span class="untraced">Untraced claim</span>', index=first.index).where(
+        first["source_match"] == schema.UNTRACED, ""
+    )
+    items = '<li id="ref-' + numbers[first.index].astype(str) + '">' + _escaped(text) + untraced + " " + links + "</li>"
+    return f'<h2>Citations</h2><ol class="citations">{"".join(items.tolist())}</ol>'
 
 
 STYLE = """
@@ -212,7 +212,8 @@ a { color: #005a8c; }
 def html_report(table: pd.DataFrame, state: FilterState, on: datetime.date) -> str:
     """The offline report of `table` (the whole loaded table) under `state`, dated `on`."""
     rows = apply_filters(table, state)
-    numbers = _citation_numbers(rows)
+    # Reference number of each row's publication, in order of first appearance.
+    numbers = pd.Series(pd.factorize(rows["study_id"])[0] + 1, index=rows.index)
     filters = describe(state)
     filter_list = "".join(f"<li>{_escape(f)}</li>" for f in filters) or "<li>None: all findings</li>"
     charts = "".join(_chart_html(c, rows, state, on, first=i == 0) for i, c in enumerate(REPORT_CHARTS))
