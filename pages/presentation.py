@@ -74,7 +74,7 @@ with st.container(horizontal=True, vertical_alignment="center"):
     image_format = st.segmented_control(
         "Camera button saves", list(IMAGE_FORMATS), format_func=IMAGE_FORMATS.get, default="png", required=True,
         key=IMAGE_FORMAT_KEY, bind="query-params", label_visibility="collapsed",
-        help="Image format of the chart's camera button: PNG (3× resolution) or SVG (vector, for slides).",
+        help="Image format of the chart's camera button: PNG (high resolution) or SVG (vector, for slides).",
     )
 upcoming = f" · next: {CHARTS[slide - 1].title}" if slide < SLIDE_COUNT else ""
 st.caption(f"Slide {slide} of {SLIDE_COUNT}{upcoming} · the ← and → keys move between slides")

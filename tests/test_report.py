@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from kviz import report, schema
 from kviz.filters import FilterState, apply_filters, describe
+from kviz.loader import load_findings
 
 DAY = datetime.date(2026, 11, 24)
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -241,9 +243,6 @@ def test_report_and_chart_file_names():
 
 
 def test_newest_publication_keeps_the_original_precision(make_csv):
-    from kviz.loader import load_findings
-    import io
-
     frame = load_findings(io.StringIO(make_csv([{"published": "2019"}, {"published": "2018-12"}, {"published": ""}])))
     assert report.newest_publication(frame) == "2019"
     assert report.newest_publication(frame.iloc[1:]) == "2018-12"
