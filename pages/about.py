@@ -19,11 +19,12 @@ st.markdown(
     "- **The seed review** — Alonso N, Meinitzer A, Fritz-Petrin E, Enko D, Herrmann M. *Role of Vitamin K in "
     "Bone and Muscle Metabolism.* Calcified Tissue International 2023;112(2):178–196 (online 12 February 2022). "
     "Each finding stated in its abstract is a row.\n"
-    "- **The Vitamin D Life list** — the headlines of the site's overview page on vitamin K and vitamin D. "
+    "- **The Vitamin D Life list** — the headlines of the site's overview page “Vitamin K and Vitamin D”. "
     "Each headline was traced, where possible, to the study behind it and coded from that study's abstract; "
     "where the headline overstates the study, the *Notes* say so.\n"
-    "- **Added studies** — trials and meta-analyses added by the curators where the seed leaves gaps, "
-    "coded from their published abstracts.\n"
+    "- **Added studies** — studies the curators added where the seed leaves gaps (muscle; vitamin D3 and "
+    "vitamin K status), coded from their published abstracts.\n"
+    "- Facts come from public abstract pages (PubMed, PMC, journals); nothing was filled in from memory.\n"
     "- **Effect direction plot** — after Thomson & Thomas (2013), as revised by Boon & Thomson (2021)."
 )
 st.link_button("Seed review at doi.org", ui.doi_link(SEED_REVIEW_DOI), icon=":material/open_in_new:")

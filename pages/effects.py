@@ -46,13 +46,16 @@ ui.chart(view, figures.vote_count(rows, subtitle=view.caption), "vote-count")
 
 votes = stats.vote_counts(rows)
 if not votes.empty:
-    shares = ["share_benefit", "wilson_low", "wilson_high"]
-    table = votes.round(dict.fromkeys(shares, 2)).rename(index=schema.OUTCOME.label, columns=schema.DIRECTION.labels)
-    table.index.name = schema.OUTCOME.title
+    # Rounded here as in the chart's labels, so both show the same numbers.
+    rounding = {"share_benefit": 2, "wilson_low": 2, "wilson_high": 2, "sign_test_p": 3}
+    table = votes.round(rounding).rename(index=schema.OUTCOME.label, columns=schema.DIRECTION.labels)
+    table = table.rename_axis("outcome").reset_index()
     st.dataframe(
         table,
         width="stretch",
+        hide_index=True,
         column_config={
+            "outcome": st.column_config.TextColumn(schema.OUTCOME.title, width="medium"),
             "n_directional": st.column_config.NumberColumn("Benefit + harm", help="Publications in the sign test."),
             "share_benefit": st.column_config.NumberColumn("Share showing benefit", format="percent"),
             "wilson_low": st.column_config.NumberColumn("95% CI low", format="percent"),

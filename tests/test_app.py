@@ -246,9 +246,9 @@ def test_table_page_offers_both_csv_downloads_and_readable_labels():
 
 def test_effects_page_shows_the_vote_count_table_with_labels():
     at = open_page("pages/effects.py")
-    votes = at.dataframe[0].value
-    assert schema.OUTCOME.label("bone_density") in votes.index
-    assert schema.DIRECTION.label("benefit") in votes.columns
+    votes = at.dataframe[0].value.set_index("outcome")
+    assert votes.loc[schema.OUTCOME.label("bone_density"), schema.DIRECTION.label("benefit")] == 5
+    assert votes.loc[schema.OUTCOME.label("bone_density"), "sign_test_p"] == 0.219
 
 
 def test_finding_card_shows_hostile_strings_only_as_plain_text():
