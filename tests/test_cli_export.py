@@ -6,6 +6,7 @@ import datetime
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -223,17 +224,26 @@ def cli_options(state: FilterState) -> list[str]:
 
 
 @pytest.fixture
-def app_downloads(monkeypatch) -> dict[str, bytes]:
-    """File name -> bytes of every file the app hands to Streamlit for download (what the browser receives)."""
-    files: dict[str, bytes] = {}
-    add = MediaFileManager.add
+def app_downloads(monkeypatch) -> dict[str, Callable[[], bytes]]:
+    """File name -> the bytes a click on that download button sends to the browser (made on demand, as on click).
 
-    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+    Records what the app hands to Streamlit's media file manager, for files given as data or as a callable.
+    """
+    files: dict[str, Callable[[], bytes]] = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):
         if file_name:
-            files[file_name] = path_or_data
-        return add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+            files[file_name] = lambda: path_or_data
+        return add(self, path_or_data, mimetype, coordinates, file_name, **kwargs)
+
+    def recording_add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        if file_name:
+            files[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add", recording_add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording_add_deferred)
     return files
 
 
@@ -261,7 +271,7 @@ def test_app_download_and_cli_export_are_identical(case, app_downloads, tmp_path
     for excel in (False, True):
         name = export.export_filename(state, TODAY, excel=excel)
         assert run("export", "--data", str(data_file), *cli_options(state), *(["--excel"] if excel else [])) == 0
-        assert app_downloads[name] == (tmp_path / name).read_bytes()
-    assert len(load_findings(app_downloads[export.export_filename(state, TODAY)])) == len(
+        assert app_downloads[name]() == (tmp_path / name).read_bytes()
+    assert len(load_findings(app_downloads[export.export_filename(state, TODAY)]())) == len(
         apply_filters(load_findings(data_file), state)
     )

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from test_cli_export import app_downloads  # noqa: F401  (fixture: what each download button sends)
 
 from kviz import filters, report, ui
 from kviz.filters import FilterState, apply_filters
@@ -146,21 +146,11 @@ def test_a_bad_slide_number_in_the_link_opens_the_title_card(bad):
 # --- the offline report -------------------------------------------------------------------------------
 
 
-def test_download_report_gives_the_report_of_the_shown_filters(monkeypatch, data_file):
-    deferred = {}
-    add_deferred = MediaFileManager.add_deferred
-
-    def recording_add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        deferred[file_name] = (data_callable, mimetype)
-        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", recording_add_deferred)
+def test_download_report_gives_the_report_of_the_shown_filters(app_downloads, data_file):
     state = FilterState(k_forms=("K1",))
     open_slides({"form": "K1"})
 
-    make, mimetype = deferred[report.report_filename(state, TODAY)]
-    html = make().decode("utf-8")
-    assert mimetype == "text/html"
+    html = app_downloads[report.report_filename(state, TODAY)]().decode("utf-8")
     assert html == report.html_report(load_findings(data_file), state, TODAY)
     for finding_id in apply_filters(load_findings(data_file), state)["finding_id"]:
         assert f'id="finding-{finding_id}"' in html
