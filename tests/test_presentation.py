@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_app import open_page
 from test_cli_export import app_downloads  # noqa: F401  (fixture: what each download button sends)
 
 from kviz import filters, report, ui
 from kviz.filters import FilterState, apply_filters
 from kviz.loader import load_findings
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/presentation.py"
 SLIDES = 1 + len(report.PRESENTATION_CHARTS)
 TODAY = datetime.date.today()
@@ -30,12 +30,7 @@ def data_file(tmp_path: Path, findings_csv_text: str, monkeypatch: pytest.Monkey
 
 
 def open_slides(query: dict[str, str | list[str]] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query)
 
 
 def slide_caption(at: AppTest) -> str:
