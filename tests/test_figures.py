@@ -235,6 +235,14 @@ def test_publications_per_year_counts_distinct_publications_by_form(typed_frame)
     assert "2 undated publications not shown" in fig.layout.title.text
 
 
+def test_publications_per_year_writes_totals_only_while_they_fit(typed_frame, frame_of):
+    totals = [t for t in figures.publications_per_year(typed_frame).data if t.type == "scatter"]
+    assert len(totals) == 1 and "1" in totals[0].text
+    span = figures.MAX_LABELLED_YEARS + 1
+    crowded = figures.publications_per_year(frame_of([{"study_id": f"s{i}", "published": str(1950 + i)} for i in range(span)]))
+    assert {t.type for t in crowded.data} == {"bar"}
+
+
 def test_publication_on_several_forms_counts_once_as_several_forms(frame_of):
     fig = figures.publications_per_year(frame_of([{"study_id": "a", "k_form": "K1"}, {"study_id": "a", "k_form": "MK-4"}]))
     bars = [t for t in fig.data if t.type == "bar"]

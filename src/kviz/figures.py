@@ -39,6 +39,7 @@ MAX_EDP_PUBLICATIONS = 60
 SEVERAL_FORMS = "mixed"  # the K_FORM code a publication studying several forms is counted under
 TIMELINE_AXES = ("outcome", "design")
 SPLITS = ("k_family", "d3")
+MAX_LABELLED_YEARS = 30  # publications per year: totals are written above the bars up to this many years
 # Findings sharing a timeline row and month are spread over at most JITTER_SPAN of the row's height.
 JITTER_STEP, JITTER_SPAN = 0.17, 0.7
 
@@ -476,18 +477,19 @@ def publications_per_year(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
             )
         )
     totals = counts.sum(axis=1)
-    fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=totals.tolist(),
-            text=[f"{t:,}" if t else "" for t in totals],
-            mode="text",
-            textposition="top center",
-            textfont=dict(size=BASE_FONT_SIZE - 2, color=MUTED_TEXT_COLOUR),
-            showlegend=False,
-            hoverinfo="skip",
+    if len(years) <= MAX_LABELLED_YEARS:  # totals above the bars; beyond this they crowd into each other
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=totals.tolist(),
+                text=[f"{t:,}" if t else "" for t in totals],
+                mode="text",
+                textposition="top center",
+                textfont=dict(size=BASE_FONT_SIZE - 2, color=MUTED_TEXT_COLOUR),
+                showlegend=False,
+                hoverinfo="skip",
+            )
         )
-    )
     fig.update_layout(barmode="stack", legend_title_text=escape(schema.K_FORM.title), height=380)
     fig.update_xaxes(title_text="Year of publication", tickformat="d", dtick=1 if len(years) <= 20 else None, showgrid=False)
     _count_axis(fig.update_yaxes, int(totals.max()))
