@@ -3,43 +3,60 @@
 The loader never guesses: a value that does not fit the schema is reported with the file, the row as a
 spreadsheet shows it (header = row 1), the column, the value and what is allowed. All problems are
 collected and raised together as one `FindingsError`, so a curator fixes a file in one pass.
+
+Parsing and checking run in pyarrow rather than pandas: its CSV reader reports rows with too many *or too
+few* fields (pandas silently pads short rows, and reads a header one field short as "first column is the
+index"), and its vectorised string kernels check a million rows in a few seconds, where pandas falls back
+to per-cell Python for `to_numeric` and for most regular expressions.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial, reduce
 from pathlib import Path
-from typing import BinaryIO, TextIO, Union
+from typing import BinaryIO, Callable, TextIO, Union
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from kviz import schema
 from kviz.schema import Problem
 
 DEFAULT_DATA_PATH = Path(__file__).resolve().parents[2] / "data" / "findings.csv"
-# Above this many problems the rest are summarised: a garbage file must not produce a million messages.
+# Above this many problems the rest are only counted: a garbage file must not produce a million messages.
 MAX_PROBLEMS = 200
 HEADER_ROW = 1
-FIRST_DATA_ROW = 2
 # A text cell that an exported CSV neutralised (OWASP: leading quote before a formula character);
 # reading it back restores the original text so export and load round-trip exactly.
 FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISING_PREFIX = "'"
+# Whole numbers above this are no longer exact in a float: no honest participant count is that large.
+LARGEST_WHOLE_NUMBER = 2**53
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-PUBLISHED = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
-DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-URL = re.compile(r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]\S*)?$")
-UNSIGNED_INT = re.compile(r"^\d+$")
+# Full-match patterns in RE2 syntax (pyarrow). \p{Z} is any space, \p{C} any control or invisible character.
+SLUG = r"[a-z0-9][a-z0-9_.-]*"
+PUBLISHED = r"[0-9]{4}(-[0-9]{2})?"
+NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+DOI = r"10\.[0-9]{4,9}/[^\p{Z}\p{C}]+"
+URL = r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][^\p{Z}\p{C}\"<>]*)?"
+NEUTRALISED = "^" + re.escape(NEUTRALISING_PREFIX) + "[" + "".join(map(re.escape, FORMULA_CHARACTERS)) + "]"
+DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 
-Source = Union[str, Path, bytes, BinaryIO, TextIO]
+Source = Union[str, Path, bytes, bytearray, memoryview, BinaryIO, TextIO]
 
 
 class FindingsError(ValueError):
-    """A findings file could not be loaded; `problems` lists every reason found."""
+    """A findings file could not be loaded; `problems` lists the first reasons found, `total` counts all."""
 
     def __init__(self, problems: list[Problem], total: int | None = None):
         self.problems = problems
@@ -60,33 +77,49 @@ class LoadResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
+_COLUMN_ORDER = {name: i for i, name in enumerate(schema.COLUMN_NAMES)}
+
+
+def _reading_order(problem: Problem) -> tuple[int, int]:
+    return (problem.row or 0, _COLUMN_ORDER.get(problem.column, -1))
+
+
 class _Problems:
-    """Collects problems up to MAX_PROBLEMS while still counting all of them."""
+    """Collects problems, keeping the first MAX_PROBLEMS in reading order while counting all of them."""
 
     def __init__(self, file: str):
         self.file = file
         self.items: list[Problem] = []
         self.total = 0
+        self.rows = np.empty(0, dtype=np.int64)  # spreadsheet row number of each body row, once parsed
 
-    def add(self, message: str, row: int | None = None, column: str = "", value: str = "", allowed: str = "") -> None:
+    def add(self, message: str, row: int | None = None, column: str = "", value: object = "", allowed: str = "") -> None:
         self.total += 1
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(Problem(message, self.file, row, column, _shorten(value), allowed))
+        self.items.append(Problem(message, self.file, row, column, _shorten(value), allowed))
+        self._prune()
 
-    def add_rows(self, mask: pd.Series, frame: pd.DataFrame, column: str, message: str, allowed: str = "") -> None:
-        """One problem per row where `mask` is true (vectorised callers, any table size)."""
-        hits = mask[mask].index
+    def add_rows(
+        self, column: str, raw: pa.ChunkedArray, mask: np.ndarray, message: str | Callable[[int], str], allowed: str = ""
+    ) -> None:
+        """One problem per body row where `mask` is true; `raw` holds the cells as written.
+
+        Rows ascend, so only the first MAX_PROBLEMS hits can be among the first problems of the file.
+        """
+        hits = np.flatnonzero(mask)
         self.total += len(hits)
-        for index in hits[: max(0, MAX_PROBLEMS - len(self.items))]:
-            self.items.append(
-                Problem(message, self.file, int(index) + FIRST_DATA_ROW, column, _shorten(frame.at[index, column]), allowed)
-            )
+        for position in hits[:MAX_PROBLEMS].tolist():
+            text = message if isinstance(message, str) else message(position)
+            row = int(self.rows[position])
+            self.items.append(Problem(text, self.file, row, column, _shorten(raw[position].as_py()), allowed))
+        self._prune()
+
+    def _prune(self) -> None:
+        if len(self.items) > 4 * MAX_PROBLEMS:
+            self.items = sorted(self.items, key=_reading_order)[:MAX_PROBLEMS]
 
     def raise_if_any(self) -> None:
         if self.total:
-            order = {name: i for i, name in enumerate(schema.COLUMN_NAMES)}
-            self.items.sort(key=lambda p: (p.row or 0, order.get(p.column, -1)))
-            raise FindingsError(self.items, self.total)
+            raise FindingsError(sorted(self.items, key=_reading_order)[:MAX_PROBLEMS], self.total)
 
 
 def _shorten(value: object, limit: int = 80) -> str:
@@ -95,195 +128,334 @@ def _shorten(value: object, limit: int = 80) -> str:
 
 
 def source_name(source: Source) -> str:
+    """How problems name the source: the path as given, or the base name of an uploaded file."""
     if isinstance(source, (str, Path)):
         return str(source)
-    return Path(getattr(source, "name", "") or "uploaded file").name
+    return Path(str(getattr(source, "name", "") or "uploaded file")).name
 
 
 def _read_bytes(source: Source, problems: _Problems) -> bytes | None:
-    if isinstance(source, bytes):
-        return source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             problems.add("file not found" if not path.exists() else "not a file")
             return None
-        return path.read_bytes()
-    data = source.read()
-    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            problems.add(f"the file cannot be read: {error.strerror or error}")
+            return None
+    # getvalue() returns everything even if the caller (e.g. a Streamlit rerun) already read the upload
+    data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+    # surrogatepass: a str with lone surrogates becomes bytes that the UTF-8 check reports, not a crash
+    return data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
 
 
-def _decode(data: bytes, problems: _Problems) -> str | None:
+def _check_utf8(data: bytes, problems: _Problems) -> bool:
+    """True for UTF-8; otherwise report where the first byte that is not UTF-8 sits.
+
+    pyarrow's check takes milliseconds for a large file; Python's decoder is the authority and locates errors.
+    """
+    as_text = pa.Array.from_buffers(
+        pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)]
+    )
     try:
-        return data.decode("utf-8-sig")
+        as_text.validate(full=True)
+        return True
+    except pa.ArrowInvalid:
+        pass  # Python's decoder says where
+    try:
+        data.decode("utf-8")
     except UnicodeDecodeError as error:
-        row = data[: error.start].count(b"\n") + 1
+        row, column = _locate_cell(data[: error.start].decode("utf-8"))
         problems.add(
-            "the file is not UTF-8 text (save it as 'CSV UTF-8')",
+            "the file is not UTF-8 text (in Excel: Save As 'CSV UTF-8'; in LibreOffice: character set UTF-8)",
             row=row,
+            column=column,
             value=data[error.start : error.start + 8].hex(" "),
         )
-        return None
+        return False
+    return True
 
 
-def _parse(text: str, problems: _Problems) -> pd.DataFrame | None:
-    if not text.strip():
-        problems.add("the file is empty")
-        return None
+def _locate_cell(text_before: str) -> tuple[int, str]:
+    """Spreadsheet row and column name of the cell where `text_before` (the valid text before it) ends."""
+    header: list[str] = []
+    record: list[str] = []
+    records = 0
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
-    except (pd.errors.ParserError, csv.Error, ValueError):
-        _report_ragged_rows(text, problems)
-        return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+        for records, record in enumerate(csv.reader(io.StringIO(text_before, newline="")), start=1):
+            header = header or record
+    except csv.Error:  # a cell longer than the csv module allows: fall back to counting lines
+        return text_before.count("\n") + 1, ""
+    if not records or text_before.endswith(("\n", "\r")):
+        records, record = records + 1, [""]
+    position = len(record) - 1
+    in_body = records > HEADER_ROW and position < len(header)
+    return records, header[position].strip() if in_body else ""
 
 
-def _report_ragged_rows(text: str, problems: _Problems) -> None:
-    reader = csv.reader(io.StringIO(text))
+@dataclass
+class _Cells:
+    """The raw cells of a parsed file: header names and one text column per header cell."""
+
+    header: list[str]
+    columns: list[pa.ChunkedArray]
+    rows: np.ndarray  # spreadsheet row number of each cell of a column
+
+
+def _parse(data: bytes, problems: _Problems) -> _Cells | None:
+    bad_rows: list[pa_csv.InvalidRow] = []
+
+    def keep_bad_row(row: pa_csv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "skip"
+
     try:
-        header = next(reader)
-        for record_number, record in enumerate(reader, start=FIRST_DATA_ROW):
-            if len(record) != len(header):
-                problems.add(
-                    f"row has {len(record)} fields but the header has {len(header)} "
-                    "(an unquoted comma, or a missing one?)",
-                    row=record_number,
-                )
-    except csv.Error as error:
-        problems.add(f"the CSV structure is broken: {error}")
-    if not problems.total:
-        problems.add("the CSV could not be parsed")
+        table = _read_table(data, keep_bad_row)
+        inferred = [name for name, kind in zip(table.column_names, table.schema.types) if kind != pa.string()]
+        if inferred:  # a column whose header looks like a number or date: read again, as text, to keep "007"
+            bad_rows.clear()
+            table = _read_table(data, keep_bad_row, {name: pa.string() for name in inferred})
+    except pa.ArrowException as error:
+        problems.add(f"the CSV structure could not be read: {error}")
+        return None
+    records = table.num_rows + len(bad_rows)
+    dropped = [row.number - 1 for row in bad_rows if 0 < row.number <= records]
+    numbers = np.delete(np.arange(HEADER_ROW, records + HEADER_ROW), dropped)
+    if len(numbers) != table.num_rows:  # the reader could not number a rejected row: count what is left
+        numbers = np.arange(HEADER_ROW, table.num_rows + HEADER_ROW)
+    header = [column[0].as_py().strip() for column in table.columns]
+    body = table.slice(1)
+    rows = numbers[1:]
+    blank = reduce(pc.and_, (pc.equal(column, "") for column in body.columns))
+    if pc.any(blank).as_py():  # blank lines and rows of empty cells, e.g. Excel's trailing ",,,,"
+        keep = pc.invert(blank)
+        body, rows = body.filter(keep), rows[_flags(keep)]
+    if _delimiter_hint(header):
+        bad_rows.clear()  # every row of a semicolon file looks ragged: the header problem says it all
+    for row in bad_rows:
+        if row.text.strip(", \t"):  # a short row of empty cells is blank, not ragged
+            _report_ragged(row, problems)
+    return _Cells(header, body.columns, rows)
 
 
-def _check_columns(frame: pd.DataFrame, problems: _Problems) -> list[Problem]:
-    names = list(frame.columns)
-    missing = [c for c in schema.COLUMN_NAMES if c not in names]
+def _read_table(data: bytes, on_bad_row: Callable, column_types: dict | None = None) -> pa.Table:
+    """Every cell as text; the header is row 0 so that duplicate or empty column names survive."""
+    return pa_csv.read_csv(
+        pa.py_buffer(data),
+        # one block: a cell may be any size, and single-threaded reading numbers the rows it rejects
+        read_options=pa_csv.ReadOptions(
+            autogenerate_column_names=True, use_threads=False, block_size=min(len(data) + 1 + (1 << 20), 2**31 - 1)
+        ),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_bad_row),
+        convert_options=pa_csv.ConvertOptions(
+            check_utf8=False,  # already checked, with a located message
+            column_types=column_types or {},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+            true_values=[],
+            false_values=[],
+        ),
+    )
+
+
+def _report_ragged(row: pa_csv.InvalidRow, problems: _Problems) -> None:
+    hint = "an unquoted comma in a value?" if row.actual_columns > row.expected_columns else "a missing comma, or an unclosed quote?"
+    problems.add(
+        f"row has {row.actual_columns} fields but the header has {row.expected_columns} ({hint})",
+        row=row.number if row.number > 0 else None,
+        value=row.text,
+    )
+
+
+def _delimiter_hint(header: list[str]) -> str:
+    if len(header) != 1:
+        return ""
+    for delimiter, name in DELIMITER_NAMES.items():
+        if delimiter in header[0]:
+            return f" The header is separated by {name}: findings files must be comma-separated."
+    return ""
+
+
+def _spreadsheet_column(position: int) -> str:
+    """A, B, ..., Z, AA, ... for a 0-based column position."""
+    letters = ""
+    position += 1
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _check_header(cells: _Cells, problems: _Problems) -> tuple[dict[str, pa.ChunkedArray], list[Problem]]:
+    """The usable columns by name, and warnings; header problems are reported on row 1."""
+    warnings: list[Problem] = []
+    columns: dict[str, pa.ChunkedArray] = {}
+    counts = Counter(cells.header)
+    for position, (name, values) in enumerate(zip(cells.header, cells.columns)):
+        letter = _spreadsheet_column(position)
+        if not name:
+            if pc.all(pc.equal(values, "")).as_py() in (True, None):
+                warnings.append(Problem(f"column {letter} has no name and no values: ignored", problems.file, HEADER_ROW))
+            else:
+                problems.add(f"column {letter} has no name but holds values", row=HEADER_ROW, allowed="a column name")
+        elif name in schema.DERIVED_COLUMNS:
+            problems.add("column name is reserved: the loader derives it from 'published'", row=HEADER_ROW, column=name)
+        elif counts[name] > 1:
+            if position == cells.header.index(name):
+                problems.add(f"column appears {counts[name]} times", row=HEADER_ROW, column=name)
+        else:
+            columns[name] = values
+    missing = [name for name in schema.COLUMN_NAMES if not counts[name]]
     if missing:
-        header = ",".join(names)
-        hint = ""
-        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if len(names) == 1 and delimiter in header:
-                hint = f" The header is separated by {name}: findings files must be comma-separated."
         problems.add(
-            f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.{hint}",
+            f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.{_delimiter_hint(cells.header)}",
             row=HEADER_ROW,
             allowed=", ".join(schema.COLUMN_NAMES),
         )
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    for name in duplicated:
-        problems.add("column appears more than once", row=HEADER_ROW, column=name)
-    extra = [n for n in names if n not in schema.COLUMNS_BY_NAME]
+    extra = [name for name in columns if name not in schema.COLUMNS_BY_NAME]
     if extra:
-        return [
-            Problem(
-                f"unknown column{'s' if len(extra) > 1 else ''} kept as extra: {', '.join(extra)}",
-                problems.file,
-                HEADER_ROW,
-            )
-        ]
-    return []
+        warnings.append(
+            Problem(f"unknown column{'s' if len(extra) > 1 else ''} kept as extra: {', '.join(extra)}", problems.file, HEADER_ROW)
+        )
+    return columns, warnings
 
 
-def _restore_neutralised(values: pd.Series) -> pd.Series:
-    quoted = values.str.startswith(NEUTRALISING_PREFIX) & values.str[1:2].isin(FORMULA_CHARACTERS)
-    return values.where(~quoted, values.str[1:])
+def _flags(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A pyarrow boolean mask as numpy (null counts as false)."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _validate(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
+def _full_match(values: pa.ChunkedArray, pattern: str) -> np.ndarray:
+    return _flags(pc.match_substring_regex(values, f"^(?:{pattern})$"))
+
+
+def _as_text(values: pa.ChunkedArray) -> pd.Series:
+    return values.to_pandas()
+
+
+def _restore_neutralised(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    if not pc.any(pc.starts_with(values, NEUTRALISING_PREFIX)).as_py():  # the usual case, without a regex
+        return values
+    quoted = pc.match_substring_regex(values, NEUTRALISED)
+    return pc.if_else(quoted, pc.utf8_slice_codeunits(values, len(NEUTRALISING_PREFIX)), values)
+
+
+Report = Callable[..., None]  # report(mask, message, allowed="") for the column being checked
+
+
+def _validate(columns: dict[str, pa.ChunkedArray], problems: _Problems) -> dict[str, pd.Series]:
+    """The typed schema columns that are present, reporting every bad cell."""
     typed: dict[str, pd.Series] = {}
     for column in schema.COLUMNS:
-        raw = frame[column.name]
-        values = raw.str.strip() if column.kind != "text" else raw
-        empty = values.str.strip() == ""
+        if column.name not in columns:
+            continue
+        raw = columns[column.name]
+        report = partial(problems.add_rows, column.name, raw)
+        if column.kind == "text":  # kept as written, spaces and all
+            if column.required:
+                report(_flags(pc.equal(pc.utf8_trim_whitespace(raw), "")), "a value is required")
+            typed[column.name] = _as_text(_restore_neutralised(raw))
+            continue
+        values = pc.utf8_trim_whitespace(raw)
+        empty = _flags(pc.equal(values, ""))
         if column.required:
-            problems.add_rows(empty, frame, column.name, "a value is required")
-        checker = _CHECKERS[column.kind]
-        typed[column.name] = checker(column.name, values, empty, frame, problems)
-    result = pd.DataFrame(typed, index=frame.index)
-    ids = result["finding_id"]
-    duplicate = ids.duplicated(keep="first") & (ids != "")
-    if duplicate.any():
-        first_row = {value: int(i) + FIRST_DATA_ROW for i, value in ids[~ids.duplicated(keep="first")].items()}
-        for index in duplicate[duplicate].index:
-            value = ids.at[index]
-            problems.add(
-                f"duplicate finding_id: already used in row {first_row[value]}",
-                row=int(index) + FIRST_DATA_ROW,
-                column="finding_id",
-                value=value,
-                allowed="a unique identifier per row",
-            )
-    return result
+            report(empty, "a value is required")
+        typed[column.name] = _CHECKERS[column.kind](column.name, values, empty, report)
+    if "finding_id" in typed:
+        _check_unique(columns["finding_id"], problems)
+    return typed
 
 
-def _check_id(name, values, empty, frame, problems):
-    problems.add_rows(
-        ~empty & ~values.str.match(SLUG),
-        frame,
-        name,
+def _check_unique(raw: pa.ChunkedArray, problems: _Problems) -> None:
+    stripped = pc.utf8_trim_whitespace(raw)
+    if len(stripped.unique()) == len(raw):  # the usual case, found by one fast hash pass
+        return
+    ids = stripped.to_pandas()
+    codes, _ = pd.factorize(ids)
+    rows = problems.rows
+    _, first_position = np.unique(codes, return_index=True)
+    duplicate = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
+
+    def message(position: int) -> str:
+        return f"duplicate finding_id: already used in row {rows[first_position[codes[position]]]}"
+
+    problems.add_rows("finding_id", raw, duplicate, message, "a unique identifier per row")
+
+
+def _check_id(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
+    report(
+        ~empty & ~_full_match(values, SLUG),
         "not a valid identifier",
         "lower-case letters, digits, '-', '_' or '.', starting with a letter or digit",
     )
-    return values.astype(str)
+    return _as_text(values)
 
 
-def _check_text(name, values, empty, frame, problems):
-    return _restore_neutralised(values.astype(str))
-
-
-def _check_category(name, values, empty, frame, problems):
+def _check_category(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
     vocabulary = schema.VOCABULARIES[name]
-    unknown = ~empty & ~values.isin(vocabulary.codes)
-    problems.add_rows(unknown, frame, name, f"unknown value for {vocabulary.title}", ", ".join(vocabulary.codes))
-    return pd.Series(
-        pd.Categorical(values.where(~unknown & ~empty), categories=vocabulary.codes, ordered=True), index=values.index
+    codes = np.asarray(pc.fill_null(pc.index_in(values, value_set=pa.array(vocabulary.codes)), -1), dtype=np.int64)
+    report(~empty & (codes < 0), f"unknown value for {vocabulary.title}", ", ".join(vocabulary.codes))
+    dtype = pd.CategoricalDtype(vocabulary.codes, ordered=True)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+
+
+def _check_date(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
+    well_formed = _full_match(values, PUBLISHED)
+    year = _numbers(pc.utf8_slice_codeunits(values, 0, 4), well_formed)
+    month = _numbers(pc.utf8_slice_codeunits(values, 5, 7), well_formed & _flags(pc.equal(pc.utf8_length(values), 7)))
+    with np.errstate(invalid="ignore"):
+        in_range = (year >= EARLIEST_YEAR) & (year <= LATEST_YEAR) & (np.isnan(month) | ((month >= 1) & (month <= 12)))
+    report(
+        ~empty & ~(well_formed & in_range),
+        "not a valid publication date",
+        f"YYYY-MM or YYYY, years {EARLIEST_YEAR}–{LATEST_YEAR} (e.g. 2019-05), or empty",
     )
+    return _as_text(values)
 
 
-def _check_date(name, values, empty, frame, problems):
-    parts = values.str.extract(PUBLISHED)
-    year = pd.to_numeric(parts[0], errors="coerce")
-    month = pd.to_numeric(parts[1], errors="coerce")
-    bad = ~empty & (
-        year.isna() | (year < 1900) | (year > 2100) | (month.notna() & ((month < 1) | (month > 12)))
-    )
-    problems.add_rows(bad, frame, name, "not a valid publication date", "YYYY-MM or YYYY (e.g. 2019-05), or empty")
-    return values.where(~bad, "")
+def _numbers(values: pa.ChunkedArray, usable: np.ndarray) -> np.ndarray:
+    """The usable cells as floats, NaN elsewhere."""
+    text = pc.if_else(pa.array(usable), values, pa.scalar(None, pa.string()))
+    return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _check_number(name, values, empty, frame, problems, *, whole: bool):
-    numbers = pd.to_numeric(values.where(~empty), errors="coerce")
-    not_numeric = ~empty & numbers.isna()
-    problems.add_rows(not_numeric, frame, name, "not a number", "a number without units, or empty")
-    negative = numbers < 0
-    problems.add_rows(negative.fillna(False), frame, name, "must not be negative", "zero or more, or empty")
-    if whole:
-        fractional = ~empty & ~not_numeric & ~values.str.match(UNSIGNED_INT) & ~negative.fillna(False)
-        problems.add_rows(fractional, frame, name, "not a whole number", "a whole number, or empty")
-        return numbers.where(~fractional).round().astype(schema.INT_DTYPE)
-    return numbers.astype(schema.FLOAT_DTYPE)
+def _check_number(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report, *, whole: bool) -> pd.Series:
+    numbers = _numbers(values, ~empty & _full_match(values, NUMBER))
+    finite = np.isfinite(numbers)
+    report(~empty & ~finite, "not a number", "a number without units, or empty")
+    negative = finite & (np.where(finite, numbers, 0) < 0)
+    report(negative, "must not be negative", "zero or more, or empty")
+    usable = finite & ~negative
+    if not whole:
+        return pd.Series(np.where(usable, numbers, np.nan)).astype(schema.FLOAT_DTYPE)
+    fractional = usable & (np.mod(np.where(usable, numbers, 0), 1) != 0)
+    report(fractional, "not a whole number", "a whole number, or empty")
+    too_large = usable & ~fractional & (np.where(usable, numbers, 0) > LARGEST_WHOLE_NUMBER)
+    report(too_large, "too large", f"a whole number up to {LARGEST_WHOLE_NUMBER}, or empty")
+    return pd.Series(np.where(usable & ~fractional & ~too_large, numbers, np.nan)).astype(schema.INT_DTYPE)
 
 
-def _check_doi(name, values, empty, frame, problems):
-    bad = ~empty & ~values.str.match(DOI)
-    problems.add_rows(bad, frame, name, "not a bare DOI", "10.xxxx/... without https://doi.org/, or empty")
-    return values.where(~bad, "")
+def _check_doi(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
+    report(~empty & ~_full_match(values, DOI), "not a bare DOI", "10.xxxx/... without https://doi.org/ or 'doi:', or empty")
+    return _as_text(values)
 
 
-def _check_url(name, values, empty, frame, problems):
-    bad = ~empty & ~values.str.match(URL)
-    problems.add_rows(bad, frame, name, "not an https:// web address", "https://... only, or empty")
-    return values.where(~bad, "")
+def _check_url(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
+    report(~empty & ~_full_match(values, URL), "not an https:// web address", "https://host/... only, or empty")
+    return _as_text(values)
 
 
-_CHECKERS = {
+_CHECKERS: dict[str, Callable[..., pd.Series]] = {
     "id": _check_id,
-    "text": _check_text,
     "category": _check_category,
     "date": _check_date,
-    "int": lambda *a: _check_number(*a, whole=True),
-    "float": lambda *a: _check_number(*a, whole=False),
+    "int": lambda *args: _check_number(*args, whole=True),
+    "float": lambda *args: _check_number(*args, whole=False),
     "doi": _check_doi,
     "url": _check_url,
 }
@@ -299,24 +471,30 @@ def add_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_findings(source: Source = DEFAULT_DATA_PATH, name: str | None = None) -> LoadResult:
-    """Load and validate; return the typed table and any warnings, or raise FindingsError."""
+    """Load and validate; return the typed table and any warnings, or raise FindingsError listing every problem."""
     problems = _Problems(name or source_name(source))
     data = _read_bytes(source, problems)
-    text = _decode(data, problems) if data is not None else None
-    frame = _parse(text, problems) if text is not None else None
+    if data is not None:
+        data = data.removeprefix(codecs.BOM_UTF8)
+        if not data or data.isspace():
+            problems.add("the file is empty")
     problems.raise_if_any()
-    assert frame is not None
-    warnings = _check_columns(frame, problems)
+    assert data is not None
+    cells = _parse(data, problems) if _check_utf8(data, problems) else None
     problems.raise_if_any()
-    frame = frame.reset_index(drop=True)
-    typed = _validate(frame, problems)
+    assert cells is not None
+    problems.rows = cells.rows
+    columns, warnings = _check_header(cells, problems)
+    if not any(name in columns for name in schema.COLUMN_NAMES):
+        problems.raise_if_any()  # nothing recognisable: the header problem is the whole story
+    typed = _validate(columns, problems)
     problems.raise_if_any()
-    extras = [c for c in frame.columns if c not in schema.COLUMNS_BY_NAME]
-    for extra in extras:
-        typed[extra] = frame[extra]
-    typed = add_derived_columns(typed)
-    typed.attrs["source"] = problems.file
-    return LoadResult(typed, warnings)
+    for extra, values in columns.items():
+        if extra not in schema.COLUMNS_BY_NAME:
+            typed[extra] = _as_text(_restore_neutralised(values))
+    frame = add_derived_columns(pd.DataFrame(typed))
+    frame.attrs["source"] = problems.file
+    return LoadResult(frame, warnings)
 
 
 def load_findings(source: Source = DEFAULT_DATA_PATH, name: str | None = None) -> pd.DataFrame:
