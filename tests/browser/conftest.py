@@ -6,11 +6,13 @@ fresh browser contexts, so no cookies, storage or websocket sessions leak betwee
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from .helpers import (
     ARTIFACTS,
@@ -85,7 +87,8 @@ def new_context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Ca
         failures.mkdir(parents=True, exist_ok=True)
         for c, context in enumerate(contexts):
             for p, page in enumerate(context.pages):
-                page.screenshot(path=failures / f"{request.node.name}-{c}-{p}.png")
+                with contextlib.suppress(PlaywrightError):  # best effort: the page may have crashed
+                    page.screenshot(path=failures / f"{request.node.name}-{c}-{p}.png")
     for context in contexts:
         context.close()
     assert not page_errors, f"uncaught JavaScript errors in the page: {page_errors}"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -46,8 +47,10 @@ CHROMIUM_ARGS = [
 # Generous on 2 busy cores: a cold page load imports plotly in the browser and pandas in the server.
 TIMEOUT_MS = 45_000
 SERVER_START_SECONDS = 90
-# Tall enough that a screenshot shows a whole page: the main area scrolls inside its own container.
-VIEWPORT = {"width": 1440, "height": 2200}
+VIEWPORT = {"width": 1440, "height": 1000}
+# Screenshots grow the window to this height (the main area scrolls inside its own container, so a
+# full-page screenshot would miss content); tests run in the smaller window, which paints much faster.
+SCREENSHOT_HEIGHT = 2400
 
 APP = "[data-testid=stApp]"
 CHART = "[data-testid=stPlotlyChart]"
@@ -185,9 +188,26 @@ _TRACES = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .j
 }))"""
 
 
+_PAGE_STATE = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    return {
+        script: app && app.getAttribute('data-test-script-state'),
+        connection: app && app.getAttribute('data-test-connection-state'),
+        stale: document.querySelectorAll('[data-stale=true]').length,
+        skeletons: document.querySelectorAll('[data-testid=stSkeleton]').length,
+        elements: document.querySelectorAll('[data-testid=stMainBlockContainer] [data-testid=stElementContainer]').length,
+        charts: document.querySelectorAll('[data-testid=stPlotlyChart]').length,
+        drawn: document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot .main-svg').length,
+    };
+}"""
+
+
 def settle(page: Page) -> None:
     """Wait until the script run is over, nothing is stale or loading, and every chart has drawn."""
-    page.wait_for_function(_SETTLED, timeout=TIMEOUT_MS, polling=50)
+    try:
+        page.wait_for_function(_SETTLED, timeout=TIMEOUT_MS, polling=50)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{page.url} did not settle in {TIMEOUT_MS} ms: {page.evaluate(_PAGE_STATE)}") from None
 
 
 def open_path(page: Page, server: Server, path: str = "", query: str = "") -> None:
@@ -240,16 +260,33 @@ def screenshot(page: Page, name: str) -> Path:
     """Save a screenshot of the whole app under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=path)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": SCREENSHOT_HEIGHT})
+    try:
+        settle(page)
+        page.screenshot(path=path)
+    finally:
+        page.set_viewport_size(size)
     return path
 
 
 def nav_links(page: Page) -> Locator:
-    """The sidebar's navigation links, with any 'view more' expanded."""
+    """The sidebar's navigation links, with the sidebar open and any 'view more' expanded."""
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.is_visible():  # e.g. presentation mode starts with the sidebar collapsed
+        expand.click()
+        expect(page.get_by_test_id("stSidebarContent")).to_be_in_viewport()
     more = page.get_by_test_id("stSidebarNavViewButton")
     if more.count() and "more" in more.inner_text().lower():
         more.click()
     return page.locator(NAV_LINK)
+
+
+def go_to(page: Page, server: Server, path: str) -> None:
+    """Open page `path` ('' = home) through its sidebar link, as a user does, and wait until it is drawn."""
+    link = nav_links(page).and_(page.locator(f"[href='{server.url}/{path}']"))
+    rerun_after(page, link.click)
+    assert path_of(page.url) == path
 
 
 def path_of(url: str) -> str:

@@ -9,7 +9,6 @@ from .helpers import (
     K2_COUNT,
     MK7_COUNT,
     MK7_WITH_D3_COUNT,
-    NAV_LINK,
     SUBTYPE,
     WITH_D3,
     Server,
@@ -19,7 +18,7 @@ from .helpers import (
     chart_fingerprints,
     choose,
     count_line,
-    nav_links,
+    go_to,
     open_path,
     path_of,
     press_pill,
@@ -59,11 +58,8 @@ def test_k2_mk7_and_d3_narrow_the_findings_and_redraw_the_charts(server: Server,
 def test_filters_survive_switching_pages(server: Server, page: Page) -> None:
     open_path(page, server, "timeline")
     narrow_to_mk7_with_d3(page)
-    nav_links(page)
-    for path in ["effects", "map", "table", "about", "", "timeline"]:
-        link = page.locator(f"{NAV_LINK}[href='{server.url}/{path}']")
-        rerun_after(page, lambda: link.click())
-        assert path_of(page.url) == path
+    for path in ["effects", "map", "table", "presentation", "data", "about", "", "timeline"]:
+        go_to(page, server, path)
         assert_mk7_with_d3_shown(page)
         assert_no_errors(page)
         assert "form=K2" in page.url and "k2=MK-7" in page.url, page.url

@@ -11,8 +11,8 @@ from .helpers import (
     count_line,
     nav_links,
     open_path,
+    go_to,
     path_of,
-    rerun_after,
     screenshot,
 )
 
@@ -45,13 +45,10 @@ def test_page_opens_by_url_and_draws_every_chart(bundled_server: Server, page: P
 
 def test_sidebar_links_open_every_page(bundled_server: Server, page: Page) -> None:
     open_path(page, bundled_server)
-    links = nav_links(page)
-    paths = [path_of(link.get_attribute("href")) for link in links.all()]
+    paths = [path_of(link.get_attribute("href")) for link in nav_links(page).all()]
     assert sorted(paths) == sorted(CHARTS_PER_PAGE), "every page in the navigation is tested, and only those"
-    for index, path in enumerate(paths[1:] + paths[:1], start=1):  # the home page last: leave it and return
-        rerun_after(page, lambda: links.nth(paths.index(path)).click())
-        assert path_of(page.url) == path
+    for path in paths[1:] + paths[:1]:  # the home page last: leave it and come back
+        go_to(page, bundled_server, path)
         assert_no_errors(page)
         assert_charts_drawn(page, CHARTS_PER_PAGE[path])
-        screenshot(page, f"nav-{index}-{_name(path)}")
     assert "Traceback" not in bundled_server.log(), bundled_server.log()[-3000:]

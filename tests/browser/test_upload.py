@@ -11,7 +11,6 @@ from .helpers import (
     ALL_COUNT,
     FIXTURE_DATA,
     FORM,
-    NAV_LINK,
     REPO,
     Server,
     assert_charts_drawn,
@@ -19,6 +18,7 @@ from .helpers import (
     chart_fingerprints,
     choose,
     count_line,
+    go_to,
     open_path,
     rerun_after,
     screenshot,
@@ -54,7 +54,7 @@ def test_an_upload_stays_in_the_session_that_made_it(
     assert_no_errors(uploader)
     assert count_line(uploader) == ALL_COUNT, "the upload alone is explored"
     screenshot(uploader, "upload-1-uploaded")
-    rerun_after(uploader, uploader.locator(f"{NAV_LINK}[href='{bundled_server.url}/timeline']").click)
+    go_to(uploader, bundled_server, "timeline")
     assert count_line(uploader) == ALL_COUNT, "every page of that session shows the upload"
     assert_charts_drawn(uploader, 2)
     assert chart_fingerprints(uploader) != bundled_charts
@@ -71,7 +71,7 @@ def test_an_upload_stays_in_the_session_that_made_it(
     open_path(newcomer, bundled_server, "timeline")
     assert count_line(newcomer) == bundled_count
 
-    rerun_after(uploader, uploader.locator(f"{NAV_LINK}[href='{bundled_server.url}/data']").click)
+    go_to(uploader, bundled_server, "data")
     combined = uploader.get_by_test_id("stRadio").get_by_text(re.compile(r"upload \+ bundled"))
     rerun_after(uploader, combined.click)
     assert_no_errors(uploader)
