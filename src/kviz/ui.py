@@ -12,6 +12,7 @@ st.dataframe) or in plotly figures that escape them; links are built only from h
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -407,8 +408,11 @@ _ROW_HEIGHT = 35  # st.dataframe's default row (and header) height in pixels
 def findings_table(rows: pd.DataFrame, key: str, max_height: int = 420) -> pd.DataFrame:
     """An interactive table of findings; returns the rows the user selected (at most one)."""
     height = min(max_height, (len(rows) + 1) * _ROW_HEIGHT + 3)  # no empty grid below a few rows
+    # Other rows, another table: Streamlit keeps a selection by position, which must not land on another finding.
+    rows_digest = hashlib.blake2b(pd.util.hash_pandas_object(rows["finding_id"], index=False).to_numpy().tobytes(),
+                                  digest_size=8).hexdigest()
     event = st.dataframe(
-        table_frame(rows), key=key, hide_index=True, width="stretch", height=height,
+        table_frame(rows), key=f"{key}-{rows_digest}", hide_index=True, width="stretch", height=height,
         column_config=_column_config(),
         column_order=[name for name in schema.COLUMN_NAMES if name not in _HIDDEN_COLUMNS],
         on_select="rerun", selection_mode="single-row",
