@@ -36,7 +36,7 @@ QUICK_BROWSER_SIZES = ("bundled",)
 QUICK_BROWSER_RUNS = 2
 # Sizes whose AppTest page runs are skipped: serialising a million rows per rerun is not a use case we serve.
 NO_PAGE_RUNS = ("1M",)
-MEASUREMENT_BUDGET_SECONDS = 90  # one measurement stops early (and says so) once its runs take this long
+MEASUREMENT_BUDGET_SECONDS = 60  # a figure or page measurement stops early (and says so) once its runs take this long
 WORKER_TIMEOUT_SECONDS = 900
 
 # Targets (issue 6).
@@ -129,8 +129,8 @@ def browser_side(size: str, path: Path, runs: int) -> dict:
 # ------------------------------------------------------------------------------------------------ report
 
 
-def _timing(data: dict | None) -> Timing:
-    return Timing(**data) if data else Timing(note="not measured")
+def _timing(data: dict | None, missing: str = "not measured") -> Timing:
+    return Timing(**data) if data else Timing(note=missing)
 
 
 def cell(timing: Timing, unit: str = "s") -> str:
@@ -158,12 +158,14 @@ def server_rows(results: dict) -> list[tuple[str, str, dict[str, Timing]]]:
     figure_names = sorted({name for s in sizes for name in results[s].get("figures", {})})
     rows += [(f"figure: {name}", "ms", {s: _timing(results[s]["figures"].get(name)) for s in sizes}) for name in figure_names]
     page_names = sorted({name for s in sizes for name in results[s].get("apptest", {}).get("pages", {})})
+    skipped = {s: "skipped at this size" if s in NO_PAGE_RUNS else "not measured" for s in sizes}
     for kind, label in (("run", "page run (AppTest)"), ("filter", "page filter change (AppTest)")):
         for name in page_names:
             rows.append((f"{label}: {name}", "s", {
-                s: _timing(results[s].get("apptest", {}).get("pages", {}).get(name, {}).get(kind)) for s in sizes}))
+                s: _timing(results[s].get("apptest", {}).get("pages", {}).get(name, {}).get(kind), skipped[s])
+                for s in sizes}))
     rows.append(("first AppTest run in a process (incl. load)", "s",
-                 {s: _timing(results[s].get("apptest", {}).get("cold_first_run")) for s in sizes}))
+                 {s: _timing(results[s].get("apptest", {}).get("cold_first_run"), skipped[s]) for s in sizes}))
     return rows
 
 
@@ -237,7 +239,7 @@ def target_rows(server: dict, browsers: dict) -> list[tuple[str, str, bool | Non
             timing = _timing(page[kind])
             measured = cell(timing) if timing.median is not None else timing.note
             rows.append((f"100k · {name} {label} < {PAGE_SECONDS_100K:g} s server-side", measured,
-                         None if timing.median is None else max(timing.seconds) < PAGE_SECONDS_100K and not timing.note))
+                         None if timing.median is None else timing.median < PAGE_SECONDS_100K))
     for name, target in _targets_by_name(browsers.get("100k", {})).items():
         if name != "floor":
             sent = target["load_bytes"].get("websocket", 0) + target["load_bytes"].get("http_data", 0)
@@ -252,11 +254,27 @@ def target_rows(server: dict, browsers: dict) -> list[tuple[str, str, bool | Non
     return rows
 
 
+def notes(server: dict, browsers: dict) -> list[str]:
+    """Every note attached to a measurement (early stops, exceptions, missing pieces), one line each."""
+    lines = []
+    for size, result in server.items():
+        if "error" not in result:
+            for measure, _, timings in server_rows({size: result}):
+                if timings[size].note and timings[size].note != "not measured" and timings[size].note != "skipped at this size":
+                    lines.append(f"- {size} · {measure}: {timings[size].note}")
+    for size, browser in browsers.items():
+        for name, target in _targets_by_name(browser).items():
+            for key in ("page_load", "filter_change"):
+                if target[key]["note"]:
+                    lines.append(f"- browser {size} · {name} · {key.replace('_', ' ')}: {target[key]['note']}")
+    return lines
+
+
 def report(args: argparse.Namespace, command: str, started: datetime.datetime, seconds: float, info: dict,
            loads: tuple[str, str], server: dict, browsers: dict) -> str:
     lines = [f"# kviz benchmark results — {started:%Y-%m-%d %H:%M}", "",
              f"Command: `{command}` · {seconds / 60:.1f} min · {args.runs} runs per measurement (median (min–max); "
-             "n= shown when fewer runs; ⚠ = see notes in the JSON)", "",
+             "n= shown when fewer runs; ⚠ = see Notes)", "",
              "Machine: " + "; ".join(f"{key} {value}" for key, value in info.items()), "",
              f"Load average (1/5/15 min) at start: {loads[0]}; at end: {loads[1]}", "", "## Targets", "",
              "| target | measured | result |", "|---|---|---|"]
@@ -264,6 +282,9 @@ def report(args: argparse.Namespace, command: str, started: datetime.datetime, s
     lines += ["", "## Server side", "", *server_table(server)]
     for size, browser in browsers.items():
         lines += ["", f"## Browser (headless Chromium, real server) — {size}", "", *browser_table(size, browser)]
+    found = notes(server, browsers)
+    if found:
+        lines += ["", "## Notes (⚠)", "", *found]
     return "\n".join(lines) + "\n"
 
 
