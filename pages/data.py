@@ -6,7 +6,6 @@ selection completely before it replaces the old one: a failed upload changes not
 File names and cell values come from the user, so they are shown with st.text and st.dataframe only.
 """
 
-import pandas as pd
 import streamlit as st
 
 from kviz import loader, schema, ui, upload
@@ -16,14 +15,6 @@ from kviz.upload import DataChoice
 CHOICE_KEY = "data_choice"
 OUTCOME_KEY = "_kviz_upload_outcome"  # what the last action did: loaded (with warnings) or refused (with problems)
 FILE_WIDGET_VERSION_KEY = "_kviz_upload_widget_version"  # a new version empties the file box
-PROBLEM_COLUMNS = {  # in reading order: where, what is there, what is wrong, what would be right
-    "row": st.column_config.NumberColumn("Row", format="%d", help="As a spreadsheet numbers it: the header is row 1."),
-    "column": st.column_config.TextColumn("Column"),
-    "value": st.column_config.TextColumn("Value"),
-    "message": st.column_config.TextColumn("Problem", width="medium"),
-    "allowed": st.column_config.TextColumn("Allowed", width="large"),
-    "file": st.column_config.TextColumn("File"),
-}
 
 
 def _file_key() -> str:
@@ -66,14 +57,6 @@ def _remove_upload() -> None:
     ui.set_data_selection(upload.Selection())
     st.session_state[OUTCOME_KEY] = None
     st.session_state[FILE_WIDGET_VERSION_KEY] = st.session_state.get(FILE_WIDGET_VERSION_KEY, 0) + 1
-
-
-def _problem_table(table: pd.DataFrame) -> None:
-    """Problems as plain cells: values come from the user's file."""
-    st.dataframe(
-        table, hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS, column_order=list(PROBLEM_COLUMNS),
-        placeholder="—",
-    )
 
 
 def _source_text(selection: upload.Selection) -> str:
@@ -123,13 +106,13 @@ with upload_column:
 outcome = st.session_state.get(OUTCOME_KEY)
 if outcome and "refused" in outcome:
     st.error(outcome["headline"], icon=":material/error:")  # labels and counts only: no file name, no cell value
-    _problem_table(upload.error_table(outcome["refused"]))
+    ui.problem_table(outcome["refused"].table())
 elif outcome and "loaded" in outcome:
     loaded: upload.Upload = outcome["loaded"]
     st.success(f"Loaded: {loader.summary_line(loaded.frame)}.", icon=":material/check_circle:")
     if loaded.warnings:
         st.warning("Loaded with notes:", icon=":material/warning:")
-        _problem_table(upload.problems_table(loaded.warnings))
+        ui.problem_table(loader.problems_table(loaded.warnings))
 
 st.header("What to explore", divider="gray")
 st.session_state[CHOICE_KEY] = selection.choice  # the radio always shows what is really active

@@ -18,7 +18,7 @@ from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from kviz import schema, ui, upload
+from kviz import loader, schema, ui, upload
 from kviz.export import csv_bytes
 from kviz.loader import FORMULA_CHARACTERS, NEUTRALISING_PREFIX
 from kviz.upload import DataChoice
@@ -78,7 +78,7 @@ def sidebar_count(at: AppTest) -> str:
 
 
 def problem_table(at: AppTest) -> pd.DataFrame:
-    (table,) = [frame.value for frame in at.main.dataframe if list(frame.value.columns) == list(upload.PROBLEM_COLUMNS)]
+    (table,) = [frame.value for frame in at.main.dataframe if list(frame.value.columns) == list(loader.PROBLEM_LABELS.values())]
     return table
 
 
@@ -118,24 +118,24 @@ def test_a_file_with_several_problems_lists_them_all_and_keeps_the_previous_data
     (error,) = at.error
     assert error.value == "Not loaded: 7 problems found. Fix the file and upload it again. You are still exploring: My upload only."
     table = problem_table(at)
-    assert set(zip(table["row"], table["column"])) == {
+    assert set(zip(table["Row"], table["Column"])) == {
         (2, "design"), (3, "published"), (4, "url"), (5, "doi"), (5, "n_participants"), (6, "finding_id"), (6, "direction"),
     }
-    assert (table["file"] == "bad.csv").all()
-    assert table.loc[table["column"] == "design", "allowed"].tolist() == [", ".join(schema.DESIGN.codes)]
+    assert (table["File"] == "bad.csv").all()
+    assert table.loc[table["Column"] == "design", "Allowed"].tolist() == [", ".join(schema.DESIGN.codes)]
     assert status(at) == "good.csv — 3 findings from 3 publications"
     assert sidebar_count(at) == "**3 of 3 findings · 3 publications**"
 
 
 def test_a_refused_first_upload_leaves_the_bundled_findings_in_place():
     at = upload_file(open_page(), "bad.csv", findings_csv([row(0, k_form="K3")]))
-    assert problem_table(at)["value"].tolist() == ["K3"]
+    assert problem_table(at)["Value"].tolist() == ["K3"]
     assert status(at) == BUNDLED_STATUS and at.radio(key="data_choice").disabled
 
 
 def test_an_oversized_file_is_refused_with_the_limit():
     at = upload_file(open_page(), "huge.csv", b"x" * (upload.MAX_UPLOAD_BYTES + 1))
-    assert problem_table(at)["message"].tolist() == [f"the file is 20.1 MB; the limit is {upload.MAX_UPLOAD_MB} MB"]
+    assert problem_table(at)["Problem"].tolist() == [f"the file is 20.1 MB; the limit is {upload.MAX_UPLOAD_MB} MB"]
     assert status(at) == BUNDLED_STATUS
 
 
@@ -151,7 +151,7 @@ def _xlsx() -> bytes:
 @pytest.mark.parametrize(("data", "kind"), [(b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"), (_xlsx(), "an Excel workbook")])
 def test_a_file_that_is_not_csv_is_refused_with_what_it_looks_like(data, kind):
     at = upload_file(open_page(), "findings.csv", data)
-    (message,) = problem_table(at)["message"]
+    (message,) = problem_table(at)["Problem"]
     assert f"it looks like {kind}" in message
     assert status(at) == BUNDLED_STATUS
 
@@ -169,7 +169,7 @@ def test_clashing_finding_ids_block_the_combined_view_and_are_listed():
     at = upload_file(open_page(), "mine.csv", findings_csv([row(0), row(1, finding_id="bundled-2")]))
     choose(at, DataChoice.COMBINED)
     assert at.error[0].value == "Cannot show My upload + bundled: 1 problem found. You are still exploring: My upload only."
-    assert problem_table(at)[["column", "value"]].values.tolist() == [["finding_id", "bundled-2"]]
+    assert problem_table(at)[["Column", "Value"]].values.tolist() == [["finding_id", "bundled-2"]]
     assert at.radio(key="data_choice").value is DataChoice.UPLOADED
     assert status(at) == "mine.csv — 2 findings from 2 publications"
 

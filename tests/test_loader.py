@@ -16,7 +16,9 @@ from kviz.loader import (
     FORMULA_CHARACTERS,
     MAX_PROBLEMS,
     NEUTRALISING_PREFIX,
+    PROBLEM_LABELS,
     FindingsError,
+    problems_table,
     LoadResult,
     load_findings,
     read_findings,
@@ -439,6 +441,21 @@ def test_a_huge_number_of_problems_lists_the_first_ones_and_counts_all():
 def test_findings_error_is_a_value_error_with_problems():
     error = problems_of(b"")
     assert isinstance(error, ValueError) and error.total == 1 and isinstance(error.problems[0], Problem)
+
+
+def test_the_problems_table_has_one_labelled_row_per_problem_and_counts_the_rest():
+    problem = Problem("unknown value", FILE, 3, "design", "rtc", "rct, trial")
+    table = FindingsError([problem], total=3).table()
+    assert list(table.columns) == list(PROBLEM_LABELS.values())
+    assert table.iloc[0].tolist() == [FILE, 3, "design", "rtc", "rct, trial", "unknown value"]
+    assert table.iloc[1].tolist()[2:] == ["", "", "", "… and 2 more problems not listed"]
+    assert pd.isna(table.iloc[1][PROBLEM_LABELS["row"]])
+
+
+def test_an_empty_problem_list_gives_an_empty_table_with_the_columns():
+    table = problems_table([])
+    assert table.empty and list(table.columns) == list(PROBLEM_LABELS.values())
+    assert table[PROBLEM_LABELS["row"]].dtype == schema.INT_DTYPE
 
 
 # --- extra columns --------------------------------------------------------------------------------------------

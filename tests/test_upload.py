@@ -6,7 +6,7 @@ import pytest
 
 from kviz import schema, upload
 from kviz.export import csv_bytes
-from kviz.loader import FORMULA_CHARACTERS, MAX_PROBLEMS, NEUTRALISING_PREFIX, FindingsError, load_findings
+from kviz.loader import FORMULA_CHARACTERS, MAX_PROBLEMS, NEUTRALISING_PREFIX, PROBLEM_LABELS, FindingsError, load_findings
 from kviz.upload import DataChoice, Selection
 from tests.findings_csv import HOSTILE_TEXTS, TEXT_COLUMNS, findings_csv, hostile_csv, row, valid_csv
 
@@ -14,7 +14,7 @@ from tests.findings_csv import HOSTILE_TEXTS, TEXT_COLUMNS, findings_csv, hostil
 def problems_of(data: bytes, name: str = "mine.csv") -> pd.DataFrame:
     with pytest.raises(FindingsError) as raised:
         upload.load_upload(data, name)
-    return upload.error_table(raised.value)
+    return raised.value.table()
 
 
 @pytest.fixture
@@ -57,8 +57,8 @@ def test_every_problem_of_a_bad_file_is_listed_with_row_column_value_and_what_is
         row(4, finding_id="up-0"),
     ]
     table = problems_of(findings_csv(rows))
-    assert list(table.columns) == list(upload.PROBLEM_COLUMNS)
-    found = set(zip(table["row"], table["column"], table["value"]))
+    assert list(table.columns) == list(PROBLEM_LABELS.values())
+    found = set(zip(table["Row"], table["Column"], table["Value"]))
     assert found == {
         (2, "design", "cohort"),
         (3, "published", "May 2019"),
@@ -67,14 +67,14 @@ def test_every_problem_of_a_bad_file_is_listed_with_row_column_value_and_what_is
         (5, "n_participants", "-5"),
         (6, "finding_id", "up-0"),
     }
-    assert (table["file"] == "mine.csv").all()
-    design = table[table["column"] == "design"].iloc[0]
-    assert design["allowed"] == ", ".join(schema.DESIGN.codes)
+    assert (table["File"] == "mine.csv").all()
+    design = table[table["Column"] == "design"].iloc[0]
+    assert design["Allowed"] == ", ".join(schema.DESIGN.codes)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing():
     table = problems_of(b"x" * (upload.MAX_UPLOAD_BYTES + 1))
-    assert table["message"].tolist() == [f"the file is 20.1 MB; the limit is {upload.MAX_UPLOAD_MB} MB"]
+    assert table["Problem"].tolist() == [f"the file is 20.1 MB; the limit is {upload.MAX_UPLOAD_MB} MB"]
 
 
 def test_a_file_exactly_at_the_size_limit_is_not_refused_for_its_size():
@@ -86,7 +86,7 @@ def test_a_file_exactly_at_the_size_limit_is_not_refused_for_its_size():
 
 def test_more_rows_than_the_limit_are_refused_with_the_count():
     data = b"finding_id\n" + b"a\n" * (upload.MAX_UPLOAD_ROWS + 1)
-    assert problems_of(data)["message"].tolist() == ["the file has 200,001 rows; the limit is 200,000"]
+    assert problems_of(data)["Problem"].tolist() == ["the file has 200,001 rows; the limit is 200,000"]
 
 
 def test_line_breaks_inside_quoted_cells_do_not_count_as_rows():
@@ -114,7 +114,7 @@ def _xlsx_bytes() -> bytes:
     ],
 )
 def test_files_that_are_not_csv_text_get_one_clear_message(data, kind):
-    (message,) = problems_of(data, "findings.csv")["message"]
+    (message,) = problems_of(data, "findings.csv")["Problem"]
     assert message.startswith("this is not a CSV file") and kind in message
     assert upload.SAVE_AS_CSV_HINT in message
 
@@ -148,12 +148,12 @@ def test_clashing_finding_ids_block_the_combination_and_are_each_named(bundled):
     mine = upload.load_upload(findings_csv([row(0), row(1, finding_id="bundled-2"), row(2, finding_id="bundled-0")]), "mine.csv")
     with pytest.raises(FindingsError) as raised:
         upload.combine(bundled, mine)
-    table = upload.error_table(raised.value)
-    assert table[["file", "column", "value"]].values.tolist() == [
+    table = raised.value.table()
+    assert table[["File", "Column", "Value"]].values.tolist() == [
         ["mine.csv", "finding_id", "bundled-2"],
         ["mine.csv", "finding_id", "bundled-0"],
     ]
-    assert table["row"].isna().all(), "the finding_id locates the row; a guessed row number could be wrong"
+    assert table["Row"].isna().all(), "the finding_id locates the row; a guessed row number could be wrong"
 
 
 def test_many_clashes_are_counted_in_full_but_listed_up_to_the_limit():
@@ -161,10 +161,10 @@ def test_many_clashes_are_counted_in_full_but_listed_up_to_the_limit():
     mine = upload.load_upload(valid_csv(many), "mine.csv")
     error = upload.clashes(mine.frame, mine)
     assert error is not None and error.total == many and len(error.problems) == MAX_PROBLEMS
-    table = upload.error_table(error)
+    table = error.table()
     assert len(table) == MAX_PROBLEMS + 1
-    assert table["message"].iloc[-1].startswith("… and 50 more problems not listed")
-    assert pd.isna(table["row"].iloc[-1])
+    assert table["Problem"].iloc[-1].startswith("… and 50 more problems not listed")
+    assert pd.isna(table["Row"].iloc[-1])
 
 
 def test_choosing_an_upload_loads_the_file_and_explores_it_alone_or_combined(bundled):
@@ -209,8 +209,3 @@ def test_every_choice_has_a_distinct_label_and_a_description():
     labels = [choice.label for choice in DataChoice]
     assert len(set(labels)) == len(DataChoice) and all(choice.description for choice in DataChoice)
 
-
-def test_an_empty_problem_list_gives_an_empty_table_with_the_columns():
-    table = upload.problems_table([])
-    assert table.empty and list(table.columns) == list(upload.PROBLEM_COLUMNS)
-    assert table["row"].dtype == schema.INT_DTYPE

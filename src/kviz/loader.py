@@ -51,6 +51,10 @@ DOI = r"10\.[0-9]{4,9}/[^\p{Z}\p{C}]+"
 URL = r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?([/?#][^\p{Z}\p{C}\"<>]*)?"
 NEUTRALISED = "^" + re.escape(NEUTRALISING_PREFIX) + "[" + "".join(map(re.escape, FORMULA_CHARACTERS)) + "]"
 DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "pipes"}
+# The columns of a problems table: each Problem field and its heading, where first, what is wrong last.
+PROBLEM_LABELS: dict[str, str] = {
+    "file": "File", "row": "Row", "column": "Column", "value": "Value", "allowed": "Allowed", "message": "Problem",
+}
 
 Source = Union[str, Path, bytes, bytearray, memoryview, BinaryIO, TextIO]
 
@@ -69,6 +73,27 @@ class FindingsError(ValueError):
         if self.total > len(self.problems):
             lines.append(f"- … and {self.total - len(self.problems)} more not listed")
         return "\n".join(lines)
+
+    def table(self) -> pd.DataFrame:
+        """The problems as a table for the app (see `problems_table`)."""
+        return problems_table(self.problems, self.total)
+
+
+def problems_table(problems: list[Problem] | tuple[Problem, ...], total: int | None = None) -> pd.DataFrame:
+    """One row per problem under PROBLEM_LABELS headings, plus a last line counting those not listed.
+
+    The one table of problems the app shows, for a bundled file that fails to load as for an upload.
+    """
+    rows = [{label: getattr(problem, name) for name, label in PROBLEM_LABELS.items()} for problem in problems]
+    unlisted = (total or len(problems)) - len(problems)
+    if unlisted > 0:
+        rows.append({PROBLEM_LABELS["message"]: f"… and {unlisted:,} more problems not listed"})
+    table = pd.DataFrame(rows, columns=list(PROBLEM_LABELS.values()))
+    row = PROBLEM_LABELS["row"]
+    table[row] = table[row].astype(schema.INT_DTYPE)
+    text = [label for label in PROBLEM_LABELS.values() if label != row]
+    table[text] = table[text].fillna("").astype(str)
+    return table
 
 
 @dataclass

@@ -86,19 +86,27 @@ def bundled_findings() -> pd.DataFrame | None:
 def show_problems(error: FindingsError, headline: str) -> None:
     """Every problem of a failed load as a table (file, row, column, value, allowed), never a traceback."""
     st.error(f"{headline} {error.total} problem{'s' if error.total != 1 else ''} found — fix them and reload.")
-    table = pd.DataFrame(
-        {
-            "File": [p.file for p in error.problems],
-            "Row": pd.array([p.row for p in error.problems], dtype=schema.INT_DTYPE),
-            "Column": [p.column for p in error.problems],
-            "Value": [p.value for p in error.problems],
-            "Allowed": [p.allowed for p in error.problems],
-            "Problem": [p.message for p in error.problems],
-        }
+    problem_table(error.table())
+
+
+_PROBLEM = loader.PROBLEM_LABELS
+# In reading order: where, what is there, what is wrong, what would be right, then the file.
+_PROBLEM_COLUMNS = {
+    _PROBLEM["row"]: st.column_config.NumberColumn(format="%d", help="As a spreadsheet numbers it: the header is row 1."),
+    _PROBLEM["column"]: st.column_config.TextColumn(),
+    _PROBLEM["value"]: st.column_config.TextColumn(),
+    _PROBLEM["message"]: st.column_config.TextColumn(width="medium"),
+    _PROBLEM["allowed"]: st.column_config.TextColumn(width="large"),
+    _PROBLEM["file"]: st.column_config.TextColumn(),
+}
+
+
+def problem_table(table: pd.DataFrame) -> None:
+    """A `loader.problems_table` as plain cells: file names and values come from the user's file."""
+    st.dataframe(
+        table, hide_index=True, width="stretch", column_config=_PROBLEM_COLUMNS, column_order=list(_PROBLEM_COLUMNS),
+        placeholder="—",
     )
-    st.dataframe(table, hide_index=True, width="stretch")
-    if error.total > len(error.problems):
-        st.caption(f"… and {error.total - len(error.problems)} more not listed.")
 
 
 # ------------------------------------------------------------------------------------------------ filters

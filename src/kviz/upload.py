@@ -30,7 +30,6 @@ MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024  # Streamlit counts a megabyte as 1024 × 1024 bytes
 MAX_UPLOAD_ROWS = 200_000
 TEMPLATE_FILE_NAME = "kviz-findings-template.csv"
-PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "allowed", "message")
 SAVE_AS_CSV_HINT = "In Excel or LibreOffice use File › Save As › 'CSV UTF-8 (comma delimited)'."
 
 # First bytes of the files people most often pick by mistake; the loader would only say "not UTF-8".
@@ -196,24 +195,6 @@ def select(
         raise FindingsError([Problem("no file has been uploaded yet: choose a CSV file first")])
     frame = candidate.frame if choice is DataChoice.UPLOADED else combine(bundled, candidate)
     return Selection(choice, candidate, frame)
-
-
-def problems_table(problems: list[Problem] | tuple[Problem, ...], total: int | None = None) -> pd.DataFrame:
-    """One row per problem (file, row, column, value, allowed, message), plus a line for unlisted ones."""
-    rows = [{name: getattr(problem, name) for name in PROBLEM_COLUMNS} for problem in problems]
-    unlisted = (total or len(problems)) - len(problems)
-    if unlisted > 0:
-        rows.append({"message": f"… and {unlisted:,} more problems not listed: fix these and upload again"})
-    table = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
-    table["row"] = table["row"].astype(schema.INT_DTYPE)
-    text_columns = [c for c in PROBLEM_COLUMNS if c != "row"]
-    table[text_columns] = table[text_columns].fillna("").astype(str)
-    return table
-
-
-def error_table(error: FindingsError) -> pd.DataFrame:
-    """The problems of a failed load or combination as a table."""
-    return problems_table(error.problems, error.total)
 
 
 def template_csv() -> bytes:
