@@ -17,29 +17,7 @@ import pytest
 from kviz import schema
 from kviz.loader import load_findings
 
-BASE_ROW: dict[str, str] = {
-    "finding_id": "base-finding",
-    "study_id": "base-study",
-    "published": "2020-01",
-    "headline": "Vitamin K2 improved bone density",
-    "design": "rct",
-    "k_form": "MK-7",
-    "d3": "no",
-    "outcome": "bone_density",
-    "direction": "benefit",
-    "source_match": "identified",
-    "n_participants": "100",
-    "dose_ug_per_day": "180",
-    "duration_months": "12",
-    "population": "Postmenopausal women",
-    "dose_text": "180 µg MK-7 daily",
-    "effect_size": "",
-    "citation": "Doe J et al. Example. J Test. 2020",
-    "doi": "10.5555/base.2020",
-    "url": "https://example.org/base",
-    "source": "added",
-    "notes": "",
-}
+BASE_ROW: dict[str, str] = dict(schema.EXAMPLE_FINDING)
 """One valid row; every schema column is present (tests check this against schema.COLUMN_NAMES)."""
 
 

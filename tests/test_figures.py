@@ -14,6 +14,8 @@ import pytest
 from kviz import figures, schema, stats, synthetic
 from kviz.loader import load_findings
 
+from conftest import BASE_ROW
+
 SUBTITLE = "Filters: Search: “<b>natto</b> & more”"
 ESCAPED_SUBTITLE = "Filters: Search: “&lt;b&gt;natto&lt;/b&gt; &amp; more”"
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)> & <b>bold</b>"
@@ -192,7 +194,8 @@ def test_timeline_spreads_findings_of_one_row_and_month(frame_of):
 def test_timeline_hover_names_the_finding(typed_frame):
     fig = figures.timeline(typed_frame)
     hover = next(h for h in hover_texts(fig) if "MK-7 slowed bone loss" in h)
-    for expected in ("Randomised trial", "K2 as MK-7", "180 µg MK-7 daily", "244", "Doe J et al. Example"):
+    first_author = BASE_ROW["citation"].split(",")[0]
+    for expected in ("Randomised trial", "K2 as MK-7", BASE_ROW["dose_text"], "244", first_author):
         assert expected in hover
 
 

@@ -294,7 +294,9 @@ def test_one_surplus_field_on_every_row_is_not_taken_as_an_index(make_csv):
 
 
 def test_unclosed_quote_is_reported(make_csv):
-    text = make_csv([{}, {}]).replace(",Postmenopausal", ',"Postmenopausal', 1)
+    population = BASE_ROW["population"]
+    text = make_csv([{}, {}]).replace(f",{population},", f',"{population},', 1)
+    assert f',"{population},' in text
     problem = problems_of(text.encode()).problems[0]
     assert problem.row == 2 and "quote" in str(problem)
 

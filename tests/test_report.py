@@ -261,37 +261,3 @@ def test_presentation_and_report_charts_have_unique_keys():
         keys = [chart.key for chart in charts]
         assert len(keys) == len(set(keys))
     assert set(report.REPORT_CHARTS) <= set(report.PRESENTATION_CHARTS)
-
-
-# --- in a real browser, from a file, with the network cut -------------------------------------------------
-
-
-@pytest.mark.browser
-def test_report_draws_every_chart_from_a_file_with_no_network(typed_frame, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.helpers import CHROMIUM_ARGS, chromium_path
-
-    path = tmp_path / "report.html"
-    path.write_text(report.html_report(typed_frame, FilterState(), DAY), encoding="utf-8")
-    outside, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                       else (outside.append(route.request.url), route.abort()))
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(path.as_uri())
-            charts = page.locator(".js-plotly-plot .main-svg")
-            page.wait_for_function(
-                f"document.querySelectorAll('.js-plotly-plot').length === {len(report.REPORT_CHARTS)}"
-                " && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))",
-                timeout=60_000,
-            )
-            assert charts.count() >= len(report.REPORT_CHARTS)
-            assert page.locator("tbody tr").count() == len(typed_frame)
-        finally:
-            browser.close()
-    assert outside == [], "the report asked the network for something"
-    assert errors == []
