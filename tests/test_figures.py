@@ -142,12 +142,25 @@ def test_builder_stays_bounded_on_a_large_frame(build, big_frame):
     fig = build(big_frame, subtitle=SUBTITLE)
     assert point_traces(fig)
     if build is figures.timeline or getattr(build, "func", None) is figures.timeline:
-        return  # every finding is a marker there, drawn with WebGL: see the timeline tests
+        assert points(fig) == figures.TIMELINE_MAX_POINTS  # a sample: see the timeline tests
+        return
     assert points(fig) <= 2 * len(schema.OUTCOME.codes) * len(schema.DIRECTION.codes) * len(schema.DESIGN.codes)
     assert len(fig.data) <= 40
 
 
 # ------------------------------------------------------------------------------------------------ timeline
+
+
+def test_timeline_beyond_its_limit_draws_a_stable_sample_and_says_so(big_frame):
+    fig = figures.timeline(big_frame)
+    ids = [c[0] for t in point_traces(fig) for c in t.customdata]
+    assert len(ids) == len(set(ids)) == figures.TIMELINE_MAX_POINTS
+    assert set(ids) <= set(big_frame["finding_id"])
+    dated = int(big_frame[schema.PUBLISHED_DATE].notna().sum())
+    assert f"A random sample of {figures.TIMELINE_MAX_POINTS:,} of the {dated:,} dated findings" in fig.layout.title.text
+    again = [c[0] for t in point_traces(figures.timeline(big_frame)) for c in t.customdata]
+    assert sorted(again) == sorted(ids)  # the same view draws the same markers on every rerun
+    assert len(fig.to_json()) < 3_000_000
 
 
 def test_timeline_marks_every_dated_finding_once_with_its_id(typed_frame):
@@ -216,7 +229,7 @@ def test_timeline_uses_webgl_and_few_traces_for_many_findings(big_frame):
     drawn = point_traces(fig)
     assert {t.type for t in drawn} == {"scattergl"}
     assert len(fig.data) <= len(schema.DIRECTION.codes) * (len(schema.DESIGN.codes) + 1) + len(schema.DESIGN.codes)
-    assert points(fig) == big_frame[schema.PUBLISHED_DATE].notna().sum()
+    assert points(fig) == figures.TIMELINE_MAX_POINTS
 
 
 # ----------------------------------------------------------------------------------- publications per year

@@ -33,7 +33,10 @@ from kviz import schema, stats
 
 NO_DATA_MESSAGE = "No findings match the current filters"
 # Above this many markers the timeline draws with WebGL: SVG scatter gets slow in the browser.
-WEBGL_THRESHOLD = 3000
+WEBGL_THRESHOLD = 1000  # more markers than this in one chart are drawn with WebGL
+# The timeline draws at most this many markers (a seeded random sample beyond it): every marker carries its
+# hover text, so 100k markers meant ~50 MB sent to the browser and seconds of building, for a cloud no one reads.
+TIMELINE_MAX_POINTS = 3000
 # The effect direction plot stays legible up to about this many publications; it shows the most recent.
 MAX_EDP_PUBLICATIONS = 60
 SEVERAL_FORMS = "mixed"  # the K_FORM code a publication studying several forms is counted under
@@ -316,7 +319,9 @@ def chart_config(filename: str, image_format: str = "png") -> dict:
     safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", filename).strip("-.") or "kviz_chart"
     return {
         "displaylogo": False,
-        "displayModeBar": True,
+        # The toolbar (camera included) appears while the pointer is over the chart: always shown, it covered
+        # the right end of long titles and cluttered projected slides.
+        "displayModeBar": "hover",
         "responsive": True,
         "toImageButtonOptions": {"format": image_format, "scale": 3, "filename": safe_name, "width": None, "height": None},
     }
@@ -329,7 +334,8 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
     """Every dated finding on a time axis; y = 'outcome' or 'design'; colour = direction, symbol = design.
 
     Findings sharing a row and month are spread vertically so none hides another. Hover: headline, design,
-    form, dose, n, citation. customdata = (finding_id, study_id) per marker, for selections.
+    form, dose, n, citation. customdata = (finding_id, study_id) per marker, for selections. Beyond
+    TIMELINE_MAX_POINTS dated findings, a seeded random sample of that many is drawn and the subtitle says so.
     """
     if y not in TIMELINE_AXES:
         raise ValueError(f"y must be one of {', '.join(TIMELINE_AXES)}, not {y!r}")
@@ -342,6 +348,12 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
         message = NO_DATA_MESSAGE if frame.empty else "None of the matching findings has a publication date"
         return _empty(title, subtitle, message, notes)
 
+    if len(dated) > TIMELINE_MAX_POINTS:
+        notes.append(
+            f"A random sample of {TIMELINE_MAX_POINTS:,} of the {len(dated):,} dated findings is shown: "
+            "narrow the filters to see every one"
+        )
+        dated = dated.sample(n=TIMELINE_MAX_POINTS, random_state=0)
     rows_order = _present(dated, y)
     points = _timeline_points(dated, y, rows_order)
     scatter = go.Scattergl if len(points) > WEBGL_THRESHOLD else go.Scatter

@@ -411,21 +411,33 @@ def _column_config() -> dict[str, Any]:
 
 _HIDDEN_COLUMNS = ("finding_id", "study_id")
 _ROW_HEIGHT = 35  # st.dataframe's default row (and header) height in pixels
+# A table shows this many rows at a time: st.dataframe sends every row it is given to the browser
+# (100k findings were ~36 MB), so larger results are paged. Downloads always hold every row.
+TABLE_PAGE_ROWS = 500
 
 
 def findings_table(rows: pd.DataFrame, key: str, max_height: int = 420) -> pd.DataFrame:
-    """An interactive table of findings; returns the rows the user selected (at most one)."""
-    height = min(max_height, (len(rows) + 1) * _ROW_HEIGHT + 3)  # no empty grid below a few rows
-    # Other rows, another table: Streamlit keeps a selection by position, which must not land on another finding.
+    """An interactive table of findings, paged beyond TABLE_PAGE_ROWS; returns the selected row (at most one)."""
+    # Other rows, another table: Streamlit keeps a selection (and a page) by position, which must not land on
+    # another finding.
     rows_digest = hashlib.blake2b(pd.util.hash_pandas_object(rows["finding_id"], index=False).to_numpy().tobytes(),
                                   digest_size=8).hexdigest()
+    shown, page = rows, 1
+    if len(rows) > TABLE_PAGE_ROWS:
+        pages = -(-len(rows) // TABLE_PAGE_ROWS)
+        with st.container(horizontal=True, vertical_alignment="center"):
+            page = st.pagination(pages, key=f"{key}-page-{rows_digest}")
+            first = (page - 1) * TABLE_PAGE_ROWS
+            shown = rows.iloc[first : first + TABLE_PAGE_ROWS]
+            st.caption(f"Rows {first + 1:,}–{first + len(shown):,} of {len(rows):,}")
+    height = min(max_height, (len(shown) + 1) * _ROW_HEIGHT + 3)  # no empty grid below a few rows
     event = st.dataframe(
-        table_frame(rows), key=f"{key}-{rows_digest}", hide_index=True, width="stretch", height=height,
-        column_config=_column_config(),
+        table_frame(shown), key=f"{key}-{rows_digest}-{page}", hide_index=True,
+        width="stretch", height=height, column_config=_column_config(),
         column_order=[name for name in schema.COLUMN_NAMES if name not in _HIDDEN_COLUMNS],
         on_select="rerun", selection_mode="single-row",
     )
-    return rows.iloc[event.selection.rows]
+    return shown.iloc[event.selection.rows]
 
 
 # ------------------------------------------------------------------------------------------------ detail card
