@@ -110,6 +110,8 @@ def streamlit_server(label: str, data: Path | None) -> Iterator[Server]:
     if data is not None:
         env["KVIZ_DATA"] = str(data)
     env["PYTHONUNBUFFERED"] = "1"
+    # The server runs this checkout's kviz, whichever checkout the virtual environment was installed from.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
     log_path = ARTIFACTS / f"server-{label}.log"
     port = free_port()
     command = [
