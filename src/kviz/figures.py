@@ -33,7 +33,7 @@ from kviz import schema, stats
 
 NO_DATA_MESSAGE = "No findings match the current filters"
 # Above this many markers the timeline draws with WebGL: SVG scatter gets slow in the browser.
-WEBGL_THRESHOLD = 1000  # more markers than this in one chart are drawn with WebGL
+WEBGL_THRESHOLD = 1000
 # The timeline draws at most this many markers (a seeded random sample beyond it): every marker carries its
 # hover text, so 100k markers meant ~50 MB sent to the browser and seconds of building, for a cloud no one reads.
 TIMELINE_MAX_POINTS = 3000
@@ -413,7 +413,7 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
         showgrid=False,
     )
     fig.update_layout(
-        # Lines between the rows, set in one go: plotly's add_hline costs ~15 ms a line, more than the markers.
+        # Lines between the rows, set in one go: each add_hline call re-processes the figure's whole layout.
         shapes=[
             dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=boundary - 0.5, y1=boundary - 0.5,
                  line=dict(color=GRID_COLOUR, width=1))
@@ -689,7 +689,7 @@ def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
 def _shade_design_groups(fig: go.Figure, rows: pd.DataFrame, label_x: float) -> None:
     """Shade each design's block of rows in its schema colour and name it at the right.
 
-    Shapes and labels are laid out in one update: plotly's add_shape and add_annotation cost milliseconds a call.
+    Shapes and labels are laid out in one update rather than one add_shape / add_annotation call each.
     """
     shapes, labels = list(fig.layout.shapes), list(fig.layout.annotations)
     for design, block in rows.groupby("design", sort=False):
@@ -871,7 +871,7 @@ def vote_count(frame: pd.DataFrame, subtitle: str = "", min_publications: int = 
             showlegend=False,
         )
     )
-    fig.update_layout(shapes=[  # the 50 % line (plotly's add_vline costs ~80 ms for the same shape)
+    fig.update_layout(shapes=[  # the 50 % line, as a plain shape: add_vline re-processes the whole layout
         dict(type="line", xref="x", x0=0.5, x1=0.5, yref="y domain", y0=0, y1=1,
              line=dict(color=AXIS_COLOUR, dash="dash", width=1.5))
     ])

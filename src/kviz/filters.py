@@ -91,7 +91,7 @@ def apply_filters(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
 
 
 def _is_one_of(column: pd.Series, codes: tuple[str, ...] | list[str]) -> np.ndarray:
-    """Whether each value is one of `codes`, read off the categorical codes (a lookup: 1M rows in ~2 ms)."""
+    """Whether each value is one of `codes`, read off the categorical codes through a lookup table."""
     categories = column.cat.categories
     wanted = np.zeros(len(categories) + 1, dtype=bool)  # the extra last slot is for missing values (code -1)
     wanted[[categories.get_loc(code) for code in codes if code in categories]] = True
