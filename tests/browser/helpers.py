@@ -302,7 +302,15 @@ def path_of(url: str) -> str:
 def choose(page: Page, label: str, option: str) -> None:
     """Pick `option` in the sidebar multiselect labelled `label` and wait for the rerun."""
     box = page.locator(SIDEBAR).get_by_role("combobox", name=label, exact=True)
-    rerun_after(page, lambda: (box.click(), page.get_by_role("option", name=option, exact=True).click()))
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):  # a box drawn by the rerun before may take focus without opening its menu: click again
+        box.click()
+        try:
+            choice.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    rerun_after(page, choice.click)
     page.keyboard.press("Escape")  # close the drop-down so it does not cover the next widget
 
 
