@@ -123,12 +123,12 @@ def _load(page: Page, target: Target, counter: ByteCounter) -> None:
 
 
 def _change_filter(page: Page, target: Target, counter: ByteCounter) -> None:
+    picker = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
     expand = page.get_by_test_id("stExpandSidebarButton")
     if expand.is_visible():  # presentation mode starts with the sidebar collapsed: a user opens it first
         expand.click()
-        page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.wait_for(timeout=ACTION_TIMEOUT_MS)
+        picker.wait_for(timeout=ACTION_TIMEOUT_MS)
         page.wait_for_timeout(QUIET_MS)  # the sidebar's slide-in animation
-    picker = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
     if not picker.is_visible():
         target.filter_change.note = "no filter visible (sidebar collapsed or absent)"
         return
