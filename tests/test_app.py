@@ -106,9 +106,9 @@ def test_url_with_filters_restores_widgets_and_count():
     at = open_page("pages/timeline.py", query)
     assert at.multiselect(key="form").value == ["K2"]
     assert at.multiselect(key="k2").value == ["MK-7"]
-    assert at.button_group(key="d3").value == ["no"]
+    assert at.button_group(key="d3").value == ["without_d3"]
     assert at.toggle(key=ui.UNTRACED_KEY).value is False
-    state = FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("no",), include_untraced=False)
+    state = FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("without_d3",), include_untraced=False)
     assert count_line(at) == expected_count(state) == "3 of 17 findings · 2 publications"
     assert not any("Ignored in the link" in c.value for c in at.sidebar.caption)
 
@@ -172,10 +172,10 @@ def test_choosing_k2_offers_its_subtypes_and_narrows_the_count():
 def test_every_filter_widget_changes_the_count():
     at = open_page()
     changes = [
-        (lambda: at.button_group(key="d3").set_value(["yes"]), FilterState(d3=("yes",))),
-        (lambda: at.multiselect(key="design").set_value(["rct"]), FilterState(d3=("yes",), designs=("rct",))),
+        (lambda: at.button_group(key="d3").set_value(["with_d3"]), FilterState(d3=("with_d3",))),
+        (lambda: at.multiselect(key="design").set_value(["rct"]), FilterState(d3=("with_d3",), designs=("rct",))),
         (lambda: at.multiselect(key="direction").set_value(["benefit"]),
-         FilterState(d3=("yes",), designs=("rct",), directions=("benefit",))),
+         FilterState(d3=("with_d3",), designs=("rct",), directions=("benefit",))),
     ]
     previous = ALL_COUNT
     for change, state in changes:

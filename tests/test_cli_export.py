@@ -50,11 +50,11 @@ def test_no_options_is_the_unfiltered_state():
 
 def test_every_option_maps_to_the_apps_filter_state():
     state = state_of(
-        "--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "yes", "--outcome", "fracture", "--design", "rct",
+        "--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "with_d3", "--outcome", "fracture", "--design", "rct",
         "--direction", "benefit", "--years", "2011-2020", "--search", "natto", "--exclude-untraced",
     )
     assert state == FilterState(
-        k_forms=("K2",), k2_subtypes=("MK-7",), d3=("yes",), outcomes=("fracture",), designs=("rct",),
+        k_forms=("K2",), k2_subtypes=("MK-7",), d3=("with_d3",), outcomes=("fracture",), designs=("rct",),
         directions=("benefit",), years=(2011, 2020), include_untraced=False, search="natto",
     )
 
@@ -77,7 +77,7 @@ def test_years_accept_one_year_or_a_range(text, years):
     [
         (["--k-form", "K3"], "argument --k-form: unknown value 'K3'; allowed: K1, K2, mixed, unspecified, none"),
         (["--k2-subtype", "MK-9"], "allowed: K2, MK-4, MK-7"),
-        (["--d3", "maybe"], "allowed: yes, no, not_reported"),
+        (["--d3", "maybe"], "allowed: with_d3, without_d3, d3_only, k_and_d_status, not_reported"),
         (["--outcome", "muscle,bones"], "unknown value 'bones'; allowed: bone_density, fracture, muscle"),
         (["--design", "rct,"], "unknown value ''"),
         (["--direction", "good"], "allowed: benefit, no_effect, mixed, harm, not_applicable"),
@@ -106,8 +106,8 @@ def test_help_lists_every_filter_with_its_values(capsys):
 
 def test_export_to_a_file_writes_the_apps_bytes(capsys, tmp_path, data_file):
     output = tmp_path / "out.csv"
-    assert run("export", "--data", str(data_file), "--k-form", "K2", "--d3", "yes", "-o", str(output)) == 0
-    assert output.read_bytes() == expected_csv(data_file, FilterState(k_forms=("K2",), d3=("yes",)))
+    assert run("export", "--data", str(data_file), "--k-form", "K2", "--d3", "with_d3", "-o", str(output)) == 0
+    assert output.read_bytes() == expected_csv(data_file, FilterState(k_forms=("K2",), d3=("with_d3",)))
     streams = capsys.readouterr()
     assert streams.out.strip() == str(output)
     assert streams.err.startswith("1 of 12 findings · Filters: Vitamin K: K2")
@@ -120,11 +120,11 @@ def test_export_to_stdout(capfdbinary, data_file):
 
 def test_export_without_output_names_the_file_after_the_filters(capsys, tmp_path, data_file, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert run("export", "--data", str(data_file), "--k-form", "K2", "--d3", "yes", "--outcome", "muscle") == 0
+    assert run("export", "--data", str(data_file), "--k-form", "K2", "--d3", "with_d3", "--outcome", "muscle") == 0
     name = f"kviz_K2_with-D3_muscle_{TODAY.isoformat()}.csv"
     assert capsys.readouterr().out.strip() == name
     assert (tmp_path / name).read_bytes() == expected_csv(
-        data_file, FilterState(k_forms=("K2",), d3=("yes",), outcomes=("muscle",))
+        data_file, FilterState(k_forms=("K2",), d3=("with_d3",), outcomes=("muscle",))
     )
 
 
@@ -170,7 +170,7 @@ def test_module_entry_point_runs_in_a_fresh_process(tmp_path, data_file):
     assert result.returncode == 0, result.stderr
     assert output.read_bytes() == expected_csv(data_file, FilterState(designs=("rct",)))
     bad = subprocess.run(
-        [sys.executable, "-m", "kviz", "export", "--design", "cohort"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "kviz", "export", "--design", "ecological"], capture_output=True, text=True, timeout=120
     )
     assert bad.returncode == 2 and "allowed: meta_analysis, rct" in bad.stderr
 
@@ -192,7 +192,7 @@ def test_report_rejects_bad_filters_like_export(capsys):
     with pytest.raises(SystemExit) as exit_info:
         run("report", "--d3", "perhaps")
     assert exit_info.value.code == 2
-    assert "allowed: yes, no, not_reported" in capsys.readouterr().err
+    assert "allowed: with_d3, without_d3, d3_only, k_and_d_status, not_reported" in capsys.readouterr().err
 
 
 # --- the app's download and the command line give the same file ------------------------------------------
@@ -249,7 +249,7 @@ def app_downloads(monkeypatch) -> dict[str, Callable[[], bytes]]:
 
 APP_CASES = {
     "all": FilterState(),
-    "k2-mk7-without-d3": FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("no",)),
+    "k2-mk7-without-d3": FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("without_d3",)),
     "outcomes-designs": FilterState(outcomes=("bone_density", "muscle"), designs=("rct", "meta_analysis")),
     "years-traced-search": FilterState(years=(2010, 2020), include_untraced=False, search="bone"),
 }

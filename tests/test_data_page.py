@@ -107,7 +107,7 @@ def test_a_file_with_several_problems_lists_them_all_and_keeps_the_previous_data
     at = upload_file(open_page(), "good.csv", valid_csv(3))
     bad = findings_csv(
         [
-            row(0, design="cohort"),
+            row(0, design="ecological"),
             row(1, published="May 2019"),
             row(2, url="javascript:alert(1)"),
             row(3, doi="doi:10.1/x", n_participants="many"),

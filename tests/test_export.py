@@ -151,7 +151,7 @@ def test_empty_result_gives_the_header_only(typed_frame):
     [
         FilterState(),
         FilterState(k_forms=("K2",), k2_subtypes=("MK-7",)),
-        FilterState(d3=("yes",), outcomes=("muscle", "bone_density")),
+        FilterState(d3=("with_d3",), outcomes=("muscle", "bone_density")),
         FilterState(years=(2010, 2020), include_untraced=False),
         FilterState(search="bone"),
     ],
@@ -210,7 +210,7 @@ def test_unfiltered_file_name():
 
 
 def test_file_name_names_the_filters():
-    state = FilterState(k_forms=("K2",), d3=("yes",), outcomes=("fracture",))
+    state = FilterState(k_forms=("K2",), d3=("with_d3",), outcomes=("fracture",))
     assert export.export_filename(state, DAY) == "kviz_K2_with-D3_fracture_2026-11-24.csv"
     several = FilterState(k2_subtypes=("MK-7",), designs=("rct", "meta_analysis"), years=(2020, 2011),
                           include_untraced=False)
@@ -238,5 +238,5 @@ def test_accents_are_kept_as_their_ascii_letters():
 
 
 def test_file_stem_adds_safe_suffixes():
-    assert export.file_stem(FilterState(d3=("no",)), DAY, "timeline") == "kviz_without-D3_2026-11-24_timeline"
+    assert export.file_stem(FilterState(d3=("without_d3",)), DAY, "timeline") == "kviz_without-D3_2026-11-24_timeline"
     assert export.file_stem(FilterState(), DAY, "a b/c") == "kviz_all_2026-11-24_a-b-c"

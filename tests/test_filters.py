@@ -91,8 +91,8 @@ def test_several_values_of_one_field_are_alternatives(field, typed_frame):
 
 
 def test_fields_combine_with_and(typed_frame):
-    kept = apply_filters(typed_frame, FilterState(k_forms=("K2",), d3=("no",), outcomes=("bone_density", "bone_markers")))
-    assert ids(kept) == ["mk7-bmd-2013", "mk4-cells-2017"]
+    kept = apply_filters(typed_frame, FilterState(k_forms=("K2",), d3=("without_d3",), outcomes=("bone_density", "bone_markers")))
+    assert ids(kept) == ["mk7-bmd-2013"]
 
 
 def test_filters_do_not_change_the_input(typed_frame):
@@ -134,6 +134,14 @@ def test_untraced_claims_can_be_left_out(typed_frame):
     assert ids(kept) == ids(typed_frame[typed_frame["source_match"] != schema.UNTRACED])
     assert {"covid-claim", "vascular-2020"}.isdisjoint(ids(kept))
     assert "probable" in set(kept["source_match"].astype(str))
+
+
+def test_retracted_and_questioned_findings_can_be_left_out(typed_frame):
+    kept = apply_filters(typed_frame, FilterState(include_flagged=False))
+    assert {"mk4-fracture-2006", "mixed-muscle-2022"}.isdisjoint(ids(kept))
+    assert len(kept) == len(typed_frame) - 2
+    assert describe(FilterState(include_flagged=False)) == ["Without retracted or questioned studies"]
+    assert slug(FilterState(include_flagged=False)) == "unflagged"
 
 
 # ---------------------------------------------------------------------------------------------------- search
@@ -184,22 +192,22 @@ def test_search_on_an_empty_frame(typed_frame):
 
 
 def test_values_are_kept_in_schema_order_without_repeats():
-    state = FilterState(k_forms=["K2", "K1", "K2"], d3=("no", "yes"), outcomes=("muscle", "bone_density"),
+    state = FilterState(k_forms=["K2", "K1", "K2"], d3=("without_d3", "with_d3"), outcomes=("muscle", "bone_density"),
                         k2_subtypes=("MK-7", "MK-4"))
     assert state.k_forms == ("K1", "K2")
-    assert state.d3 == ("yes", "no")
+    assert state.d3 == ("with_d3", "without_d3")
     assert state.outcomes == ("bone_density", "muscle")
     assert state.k2_subtypes == ("MK-4", "MK-7")
-    assert state == FilterState(k_forms=("K1", "K2"), d3=("yes", "no"), outcomes=("bone_density", "muscle"),
+    assert state == FilterState(k_forms=("K1", "K2"), d3=("with_d3", "without_d3"), outcomes=("bone_density", "muscle"),
                                 k2_subtypes=("MK-4", "MK-7"))
-    assert hash(state) == hash(FilterState(k_forms=("K1", "K2"), d3=("no", "yes"), outcomes=("muscle", "bone_density"),
+    assert hash(state) == hash(FilterState(k_forms=("K1", "K2"), d3=("without_d3", "with_d3"), outcomes=("muscle", "bone_density"),
                                            k2_subtypes=("MK-4", "MK-7")))
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [("k_forms", "MK-7"), ("k_forms", "k1"), ("k2_subtypes", "K1"), ("k2_subtypes", "mixed"), ("d3", "maybe"),
-     ("outcomes", "Bone density"), ("designs", "cohort"), ("directions", "positive")],
+     ("outcomes", "Bone density"), ("designs", "ecological"), ("directions", "positive")],
 )
 def test_unknown_values_are_refused_with_the_allowed_ones(field, value):
     with pytest.raises(ValueError, match=f"unknown {field}.*allowed: "):
@@ -217,12 +225,12 @@ def test_unfiltered_texts():
 
 def test_describe_names_each_active_filter_by_label():
     state = FilterState(
-        k_forms=("K2",), k2_subtypes=("MK-7",), d3=("yes", "no"), outcomes=("fracture",), designs=("rct",),
+        k_forms=("K2",), k2_subtypes=("MK-7",), d3=("with_d3", "without_d3"), outcomes=("fracture",), designs=("rct",),
         directions=("no_effect",), years=(2010, 2020), include_untraced=False, search="natto women",
     )
     assert describe(state) == [
         "Vitamin K: K2 (menaquinones); K2 subtypes: K2 as MK-7",
-        "With D3 or Without D3",
+        "K given with D3 or K given without D3",
         "Outcome: Fracture",
         "Study design: Randomised trial",
         "Direction of effect: No clear effect",
@@ -282,6 +290,7 @@ def _states() -> st.SearchStrategy[FilterState]:
         directions=subset(schema.DIRECTION.codes),
         years=years,
         include_untraced=st.booleans(),
+        include_flagged=st.booleans(),
         search=st.sampled_from(["", "bone", "MK-7", "women k1", "(", "zzz"]),
     )
 
@@ -298,6 +307,7 @@ def test_every_kept_row_passes_every_filter_and_no_passing_row_is_dropped(state,
             and all(not getattr(state, f) or getattr(row, c) in getattr(state, f) for f, c in FIELD_COLUMNS.items())
             and (state.years is None or (pd.notna(row.year) and state.years[0] <= row.year <= state.years[1]))
             and (state.include_untraced or row.source_match != schema.UNTRACED)
+            and (state.include_flagged or row.integrity not in schema.FLAGGED)
             and all(word in text for word in state.search.lower().split())
         )
         assert (row.finding_id in kept) == passes, row.finding_id

@@ -50,7 +50,7 @@ def test_unknown_columns_are_kept_and_reported_as_warnings():
 
 def test_every_problem_of_a_bad_file_is_listed_with_row_column_value_and_what_is_allowed():
     rows = [
-        row(0, design="cohort"),
+        row(0, design="ecological"),
         row(1, published="May 2019"),
         row(2, url="javascript:alert(1)", doi="https://doi.org/10.1/x"),
         row(3, n_participants="-5"),
@@ -60,7 +60,7 @@ def test_every_problem_of_a_bad_file_is_listed_with_row_column_value_and_what_is
     assert list(table.columns) == list(PROBLEM_LABELS.values())
     found = set(zip(table["Row"], table["Column"], table["Value"]))
     assert found == {
-        (2, "design", "cohort"),
+        (2, "design", "ecological"),
         (3, "published", "May 2019"),
         (4, "doi", "https://doi.org/10.1/x"),
         (4, "url", "javascript:alert(1)"),

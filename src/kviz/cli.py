@@ -1,4 +1,4 @@
-"""Command-line interface: `python -m kviz validate|export|report`.
+"""Command-line interface: `python -m kviz validate|stamp|export|report|pool`.
 
 `export` and `report` take the same filters as the app's sidebar, build the same `FilterState` and call
 the same filter and export code, so a file from the command line is byte for byte the file the app
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from kviz import export, filters, schema
+from kviz import data_version, export, filters, schema, screening
 from kviz.loader import DEFAULT_DATA_PATH, FindingsError, load_findings, read_findings, summary_line
 
 STDOUT = "-"
@@ -29,14 +29,28 @@ FILTER_OPTIONS: dict[str, str] = {
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """The findings file, and the screening records beside it when there are any: both load, and trace to each other."""
     try:
         result = read_findings(args.path)
+        records_path = screening.screening_path_for(args.path)
+        records = screening.load_screening(records_path) if records_path.is_file() else None
     except FindingsError as error:
         print(error, file=sys.stderr)
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if records is not None:
+        problems = screening.trace_problems(records, result.frame)
+        if problems:
+            print(FindingsError(problems), file=sys.stderr)
+            return 1
+    changed = data_version.unstamped_changes(args.path) if data_version.read_version(args.path) else []
+    if changed:
+        print(f"warning: {', '.join(changed)} changed since the data version was stamped: "
+              "run 'python -m kviz stamp --version N --summary ...'", file=sys.stderr)
     print(f"OK: {summary_line(result.frame)}")
+    if records is not None:
+        print(f"OK: {len(records):,} screening records ({records_path.name}); every study traces to one")
     return 0
 
 
@@ -45,15 +59,20 @@ def _allowed_values(field: str) -> list[str]:
 
 
 def _codes_parser(field: str) -> Callable[[str], list[str]]:
-    """argparse type: a comma-separated list of codes, matched case-insensitively, each checked."""
-    allowed = {code.lower(): code for code in _allowed_values(field)}
+    """argparse type: a comma-separated list of codes or the labels the app shows (as links accept them),
+    matched case-insensitively, each checked."""
+    vocabulary = filters.MULTI_VALUE_FIELDS[field]
+    allowed: dict[str, str] = {}
+    for code in _allowed_values(field):
+        for name in (vocabulary.label(code), vocabulary.short_label(code), code):
+            allowed[name.lower()] = code
 
     def parse(text: str) -> list[str]:
         codes = []
         for value in (v.strip() for v in text.split(",")):
             if value.lower() not in allowed:
                 raise argparse.ArgumentTypeError(
-                    f"unknown value {value!r}; allowed: {', '.join(allowed.values())}"
+                    f"unknown value {value!r}; allowed: {', '.join(_allowed_values(field))} (or their labels)"
                 )
             codes.append(allowed[value.lower()])
         return codes
@@ -91,13 +110,16 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--search", default="", metavar="TEXT",
                        help="words that must all appear in headline, citation, population or notes")
     group.add_argument("--exclude-untraced", action="store_true", help="leave out claims not traced to a study")
+    group.add_argument("--exclude-flagged", action="store_true",
+                       help="leave out findings of retracted or questioned publications")
 
 
 def filter_state(args: argparse.Namespace) -> filters.FilterState:
     """The FilterState the options describe (the same object the app builds from its sidebar)."""
     chosen = {field: tuple(code for codes in getattr(args, field) for code in codes) for field in FILTER_OPTIONS}
     return filters.FilterState(
-        **chosen, years=args.years, include_untraced=not args.exclude_untraced, search=args.search
+        **chosen, years=args.years, include_untraced=not args.exclude_untraced,
+        include_flagged=not args.exclude_flagged, search=args.search,
     )
 
 
@@ -153,6 +175,12 @@ def _report(args: argparse.Namespace) -> int:
     return _run_filtered(args, make)
 
 
+def _stamp(args: argparse.Namespace) -> int:
+    path = data_version.stamp(args.data, args.version, args.summary, datetime.date.today())
+    print(f"Stamped {path}: version {args.version}")
+    return 0
+
+
 def _add_filtered_command(
     commands: argparse._SubParsersAction, name: str, summary: str, description: str, default_name: str,
     run: Callable[[argparse.Namespace], int],
@@ -174,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a findings CSV against the schema")
     validate.add_argument("path", nargs="?", default=str(DEFAULT_DATA_PATH), help="CSV file (default: bundled data)")
     validate.set_defaults(run=_validate)
+    stamp = commands.add_parser(
+        "stamp", help="record a new data version (after changing data/findings.csv or data/screening.csv)",
+        description="Write data/version.json: the version, today's date, a summary and the files' checksums.",
+    )
+    stamp.add_argument("--version", required=True, help="the new version, e.g. 3")
+    stamp.add_argument("--summary", required=True, help="one line on what changed")
+    stamp.add_argument("--data", default=str(DEFAULT_DATA_PATH), help="findings CSV of the data folder to stamp")
+    stamp.set_defaults(run=_stamp)
 
     export_command = _add_filtered_command(
         commands, "export",

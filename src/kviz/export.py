@@ -28,7 +28,6 @@ LINE_END = "\r\n"
 MAX_FILTER_NAME_LENGTH = 120
 _UNSAFE_FILE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 _REPEATED_SEPARATORS = re.compile(r"([_-])[_-]+")
-_NUMERIC_KINDS = ("int", "float")
 
 
 def neutralise(values: pd.Series) -> pd.Series:
@@ -52,7 +51,7 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     cells: dict[str, pd.Series] = {}
     for column in schema.COLUMNS:
         values = frame[column.name]
-        if column.kind in _NUMERIC_KINDS:
+        if column.is_number:
             cells[column.name] = number_text(values)
         else:
             cells[column.name] = neutralise(values.astype(object).where(values.notna(), ""))

@@ -36,6 +36,7 @@ class FilterState:
     directions: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
     include_untraced: bool = True
+    include_flagged: bool = True  # findings under an integrity concern or retracted (schema.FLAGGED)
     search: str = ""
 
     def __post_init__(self) -> None:
@@ -85,9 +86,16 @@ def apply_filters(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
         keep &= frame[schema.YEAR].between(start, end).fillna(False).to_numpy(dtype=bool)
     if not state.include_untraced:
         keep &= ~_is_one_of(frame["source_match"], (schema.UNTRACED,))
+    if not state.include_flagged:
+        keep &= ~is_flagged(frame)
     if state.search:
         keep &= _matches_text(frame, state.search).to_numpy(dtype=bool)
     return frame[keep]
+
+
+def is_flagged(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each finding is retracted or under an integrity concern."""
+    return _is_one_of(frame["integrity"], schema.FLAGGED)
 
 
 def _is_one_of(column: pd.Series, codes: tuple[str, ...] | list[str]) -> np.ndarray:
@@ -131,6 +139,8 @@ def describe(state: FilterState) -> list[str]:
         parts.append(f"Published {state.years[0]}–{state.years[1]}")
     if not state.include_untraced:
         parts.append("Traced studies only")
+    if not state.include_flagged:
+        parts.append("Without retracted or questioned studies")
     if state.search:
         parts.append(f"Search: “{state.search}”")
     return parts
@@ -152,6 +162,8 @@ def slug(state: FilterState) -> str:
         tokens.append(f"{state.years[0]}-{state.years[1]}")
     if not state.include_untraced:
         tokens.append("traced")
+    if not state.include_flagged:
+        tokens.append("unflagged")
     words = ("".join(ch for ch in w if ch.isalnum()) for w in state.search.split())
     search_token = "-".join(w for w in words if w)[:30].strip("-")
     if search_token:  # a search of punctuation only, e.g. "((", names no file

@@ -102,18 +102,18 @@ class LoadResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-_COLUMN_ORDER = {name: i for i, name in enumerate(schema.COLUMN_NAMES)}
-
-
-def _reading_order(problem: Problem) -> tuple[int, int]:
-    return (problem.row or 0, _COLUMN_ORDER.get(problem.column, -1))
+def _reading_order(spec: schema.TableSpec) -> Callable[[Problem], tuple[int, int]]:
+    order = {name: i for i, name in enumerate(spec.names)}
+    return lambda problem: (problem.row or 0, order.get(problem.column, -1))
 
 
 class _Problems:
     """Collects problems, keeping the first MAX_PROBLEMS in reading order while counting all of them."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, spec: schema.TableSpec = schema.FINDINGS):
         self.file = file
+        self.spec = spec
+        self._order = _reading_order(spec)
         self.items: list[Problem] = []
         self.total = 0
         self.rows = np.empty(0, dtype=np.int64)  # spreadsheet row number of each body row, once parsed
@@ -140,11 +140,11 @@ class _Problems:
 
     def _prune(self) -> None:
         if len(self.items) > 4 * MAX_PROBLEMS:
-            self.items = sorted(self.items, key=_reading_order)[:MAX_PROBLEMS]
+            self.items = sorted(self.items, key=self._order)[:MAX_PROBLEMS]
 
     def raise_if_any(self) -> None:
         if self.total:
-            raise FindingsError(sorted(self.items, key=_reading_order)[:MAX_PROBLEMS], self.total)
+            raise FindingsError(sorted(self.items, key=self._order)[:MAX_PROBLEMS], self.total)
 
 
 def _shorten(value: object, limit: int = 80) -> str:
@@ -328,21 +328,21 @@ def _check_header(cells: _Cells, problems: _Problems) -> tuple[dict[str, pa.Chun
                 warnings.append(Problem(f"column {letter} has no name and no values: ignored", problems.file, HEADER_ROW))
             else:
                 problems.add(f"column {letter} has no name but holds values", row=HEADER_ROW, allowed="a column name")
-        elif name in schema.DERIVED_COLUMNS:
+        elif name in problems.spec.reserved:
             problems.add("column name is reserved: the loader derives it from 'published'", row=HEADER_ROW, column=name)
         elif counts[name] > 1:
             if position == cells.header.index(name):
                 problems.add(f"column appears {counts[name]} times", row=HEADER_ROW, column=name)
         else:
             columns[name] = values
-    missing = [name for name in schema.COLUMN_NAMES if not counts[name]]
+    missing = [name for name in problems.spec.header if not counts[name]]
     if missing:
         problems.add(
             f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}.{_delimiter_hint(cells.header)}",
             row=HEADER_ROW,
-            allowed=", ".join(schema.COLUMN_NAMES),
+            allowed=", ".join(problems.spec.header),
         )
-    extra = [name for name in columns if name not in schema.COLUMNS_BY_NAME]
+    extra = [name for name in columns if name not in problems.spec.by_name]
     if extra:
         warnings.append(
             Problem(f"unknown column{'s' if len(extra) > 1 else ''} kept as extra: {', '.join(extra)}", problems.file, HEADER_ROW)
@@ -373,12 +373,18 @@ def _restore_neutralised(values: pa.ChunkedArray) -> pa.ChunkedArray:
 Report = Callable[..., None]  # report(mask, message, allowed="") for the column being checked
 
 
-def _validate(columns: dict[str, pa.ChunkedArray], problems: _Problems) -> dict[str, pd.Series]:
-    """The typed schema columns that are present, reporting every bad cell."""
+def _validate(columns: dict[str, pa.ChunkedArray], problems: _Problems, warnings: list[Problem]) -> dict[str, pd.Series]:
+    """The typed schema columns, reporting every bad cell; columns added to the schema later may be missing (empty)."""
     typed: dict[str, pd.Series] = {}
-    for column in schema.COLUMNS:
+    rows = len(problems.rows)
+    spec = problems.spec
+    if spec is schema.FINDINGS and "d3" in columns:
+        columns["d3"] = translate_legacy_d3(columns, problems, warnings)
+    for column in spec.columns:
         if column.name not in columns:
-            continue
+            if column.in_every_file:
+                continue  # reported as a missing column
+            columns[column.name] = pa.chunked_array([pa.array([""] * rows, pa.string())])
         raw = columns[column.name]
         report = partial(problems.add_rows, column.name, raw)
         if column.kind == "text":  # kept as written, spaces and all
@@ -390,13 +396,92 @@ def _validate(columns: dict[str, pa.ChunkedArray], problems: _Problems) -> dict[
         empty = _flags(pc.equal(values, ""))
         if column.required:
             report(empty, "a value is required")
-        typed[column.name] = _CHECKERS[column.kind](column.name, values, empty, report)
-    if "finding_id" in typed:
-        _check_unique(columns["finding_id"], problems)
+        if column.kind == "category":
+            typed[column.name] = _check_category(spec.vocabularies[column.name], values, empty, report)
+        else:
+            typed[column.name] = _CHECKERS[column.kind](column.name, values, empty, report)
+    if spec.key in typed:
+        _check_unique(columns[spec.key], problems)
+    if spec is schema.FINDINGS:
+        _check_effects(typed, columns, problems)
     return typed
 
 
+def translate_legacy_d3(columns: dict[str, pa.ChunkedArray], problems: _Problems, warnings: list[Problem]) -> pa.ChunkedArray:
+    """The d3 column with codes of the first vocabulary (yes / no) read as today's codes, and a warning saying so.
+
+    'yes' becomes d3_only for a row without vitamin K, k_and_d_status for an observational study, with_d3 otherwise;
+    'no' becomes without_d3 for a trial and not_reported for anything else (observational studies of vitamin K
+    alone, laboratory work, reviews). Check the translated rows: the old codes could not say more.
+    """
+    raw = columns["d3"]
+    values = pc.utf8_trim_whitespace(raw)
+    legacy = _flags(pc.is_in(values, value_set=pa.array(schema.LEGACY_D3_CODES)))
+    if not legacy.any():
+        return raw
+    frame = pd.DataFrame({
+        name: pc.utf8_trim_whitespace(columns[name]).to_pandas() if name in columns else ""
+        for name in ("design", "k_form")
+    })
+    old = values.to_pandas()
+    trial = frame["design"].isin(("rct", "trial"))
+    observational = frame["design"].isin(("cohort", "observational"))
+    translated = np.select(
+        [old.eq("yes") & frame["k_form"].eq("none"), old.eq("yes") & observational, old.eq("yes"), old.eq("no") & trial,
+         old.eq("no")],
+        ["d3_only", "k_and_d_status", "with_d3", "without_d3", "not_reported"],
+        default=old.to_numpy(dtype=object),
+    )
+    counts = Counter(f"{before} → {after}" for before, after in zip(old[legacy], translated[legacy]))
+    warnings.append(Problem(
+        f"old codes yes / no in {int(legacy.sum()):,} rows, read as "
+        + ", ".join(f"{change} ({count:,})" for change, count in sorted(counts.items()))
+        + ". Check them and save the file with today's codes.",
+        problems.file, HEADER_ROW, "d3", allowed=", ".join(schema.D3.codes),
+    ))
+    return pa.chunked_array([pa.array(translated.tolist(), pa.string())])
+
+
+def _check_effects(typed: dict[str, pd.Series], raw: dict[str, pa.ChunkedArray], problems: _Problems) -> None:
+    """Checks across the numeric result columns: a usable estimate has its measure, its CI around it, ratios above 0,
+    and no arm with more events than people."""
+    if not all(name in typed for name in _EFFECT_COLUMNS):
+        return
+
+    def number(name: str) -> np.ndarray:
+        return typed[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    estimate, low, high = number("estimate"), number("ci_low"), number("ci_high")
+    measure = typed["measure"]
+    present = {name: ~np.isnan(values) for name, values in (("estimate", estimate), ("ci_low", low), ("ci_high", high))}
+
+    def report(column: str, mask: np.ndarray, message: str, allowed: str = "") -> None:
+        problems.add_rows(column, raw[column], mask, message, allowed)
+
+    report("measure", present["estimate"] & measure.isna().to_numpy(), "an estimate needs its measure",
+           ", ".join(schema.MEASURE.codes))
+    report("ci_high", present["ci_low"] & ~present["ci_high"], "the 95% CI needs both ends", "a number above ci_low")
+    report("ci_low", present["ci_high"] & ~present["ci_low"], "the 95% CI needs both ends", "a number below ci_high")
+    both = present["ci_low"] & present["ci_high"]
+    with np.errstate(invalid="ignore"):
+        reversed_ci = both & (low > high)
+        report("ci_low", reversed_ci, "the lower end of the CI is above the upper end", "ci_low ≤ ci_high")
+        outside = both & ~reversed_ci & present["estimate"] & ((estimate < low) | (estimate > high))
+        report("estimate", outside, "the estimate lies outside its 95% CI", "ci_low ≤ estimate ≤ ci_high")
+        ratio = measure.isin(schema.RATIO_MEASURES).to_numpy()
+        for name, values in (("estimate", estimate), ("ci_low", low), ("ci_high", high)):
+            report(name, ratio & present[name] & (values <= 0), "a ratio must be above 0",
+                   f"a number above 0 for {', '.join(schema.RATIO_MEASURES)}")
+        for events, people in (("events_k", "n_k"), ("events_control", "n_control")):
+            report(events, number(events) > number(people), f"more events than people in the arm ({people})",
+                   f"at most {people}")
+
+
+_EFFECT_COLUMNS = ("measure", "estimate", "ci_low", "ci_high", "events_k", "n_k", "events_control", "n_control")
+
+
 def _check_unique(raw: pa.ChunkedArray, problems: _Problems) -> None:
+    key = problems.spec.key
     stripped = pc.utf8_trim_whitespace(raw)
     if len(stripped.unique()) == len(raw):  # the usual case, found by one fast hash pass
         return
@@ -407,9 +492,9 @@ def _check_unique(raw: pa.ChunkedArray, problems: _Problems) -> None:
     duplicate = ids.duplicated(keep="first").to_numpy() & (ids != "").to_numpy()
 
     def message(position: int) -> str:
-        return f"duplicate finding_id: already used in row {rows[first_position[codes[position]]]}"
+        return f"duplicate {key}: already used in row {rows[first_position[codes[position]]]}"
 
-    problems.add_rows("finding_id", raw, duplicate, message, "a unique identifier per row")
+    problems.add_rows(key, raw, duplicate, message, "a unique identifier per row")
 
 
 def _check_id(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
@@ -421,8 +506,7 @@ def _check_id(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Rep
     return _as_text(values)
 
 
-def _check_category(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
-    vocabulary = schema.VOCABULARIES[name]
+def _check_category(vocabulary: schema.Vocabulary, values: pa.ChunkedArray, empty: np.ndarray, report: Report) -> pd.Series:
     codes = np.asarray(pc.fill_null(pc.index_in(values, value_set=pa.array(vocabulary.codes)), -1), dtype=np.int64)
     report(~empty & (codes < 0), f"unknown value for {vocabulary.title}", ", ".join(vocabulary.codes))
     dtype = pd.CategoricalDtype(vocabulary.codes, ordered=True)
@@ -449,10 +533,14 @@ def _numbers(values: pa.ChunkedArray, usable: np.ndarray) -> np.ndarray:
     return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _check_number(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report, *, whole: bool) -> pd.Series:
+def _check_number(
+    name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Report, *, whole: bool, signed: bool = False
+) -> pd.Series:
     numbers = _numbers(values, ~empty & _full_match(values, NUMBER))
     finite = np.isfinite(numbers)
     report(~empty & ~finite, "not a number", "a number without units, or empty")
+    if signed:
+        return pd.Series(np.where(finite, numbers, np.nan)).astype(schema.FLOAT_DTYPE)
     negative = finite & (np.where(finite, numbers, 0) < 0)
     report(negative, "must not be negative", "zero or more, or empty")
     usable = finite & ~negative
@@ -477,10 +565,10 @@ def _check_url(name: str, values: pa.ChunkedArray, empty: np.ndarray, report: Re
 
 _CHECKERS: dict[str, Callable[..., pd.Series]] = {
     "id": _check_id,
-    "category": _check_category,
     "date": _check_date,
     "int": lambda *args: _check_number(*args, whole=True),
     "float": lambda *args: _check_number(*args, whole=False),
+    "signed": lambda *args: _check_number(*args, whole=False, signed=True),
     "doi": _check_doi,
     "url": _check_url,
 }
@@ -495,9 +583,9 @@ def add_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def read_findings(source: Source = DEFAULT_DATA_PATH, name: str | None = None) -> LoadResult:
-    """Load and validate; return the typed table and any warnings, or raise FindingsError listing every problem."""
-    problems = _Problems(name or source_name(source))
+def read_table(source: Source, spec: schema.TableSpec, name: str | None = None) -> LoadResult:
+    """Load and validate a CSV against `spec`; the typed table and warnings, or FindingsError listing every problem."""
+    problems = _Problems(name or source_name(source), spec)
     data = _read_bytes(source, problems)
     if data is not None:
         data = data.removeprefix(codecs.BOM_UTF8)
@@ -510,16 +598,23 @@ def read_findings(source: Source = DEFAULT_DATA_PATH, name: str | None = None) -
     assert cells is not None
     problems.rows = cells.rows
     columns, warnings = _check_header(cells, problems)
-    if not any(name in columns for name in schema.COLUMN_NAMES):
+    if not any(name in columns for name in spec.names):
         problems.raise_if_any()  # nothing recognisable: the header problem is the whole story
-    typed = _validate(columns, problems)
+    typed = _validate(columns, problems, warnings)
     problems.raise_if_any()
     for extra, values in columns.items():
-        if extra not in schema.COLUMNS_BY_NAME:
+        if extra not in spec.by_name:
             typed[extra] = _as_text(_restore_neutralised(values))
-    frame = add_derived_columns(pd.DataFrame(typed))
+    frame = pd.DataFrame(typed)
     frame.attrs["source"] = problems.file
     return LoadResult(frame, warnings)
+
+
+def read_findings(source: Source = DEFAULT_DATA_PATH, name: str | None = None) -> LoadResult:
+    """Load and validate a findings file; return the typed table and any warnings, or raise FindingsError."""
+    result = read_table(source, schema.FINDINGS, name)
+    add_derived_columns(result.frame)
+    return result
 
 
 def load_findings(source: Source = DEFAULT_DATA_PATH, name: str | None = None) -> pd.DataFrame:

@@ -22,11 +22,11 @@ from kviz import schema
 # Relative weights per code; a code missing here (a category added to the schema later) still appears,
 # rarely, so generated tables exercise every category.
 UNLISTED_WEIGHT = 0.02
-DESIGN_WEIGHTS = {"meta_analysis": 0.06, "rct": 0.25, "trial": 0.07, "observational": 0.35,
+DESIGN_WEIGHTS = {"meta_analysis": 0.06, "rct": 0.25, "trial": 0.07, "cohort": 0.2, "observational": 0.15,
                   "lab": 0.12, "review": 0.10, "opinion": 0.05}
 K_FORM_WEIGHTS = {"K1": 0.25, "K2": 0.08, "MK-4": 0.15, "MK-7": 0.22, "mixed": 0.08,
                   "unspecified": 0.17, "none": 0.05}
-D3_WEIGHTS = {"yes": 0.25, "no": 0.55, "not_reported": 0.20}
+D3_WEIGHTS = {"with_d3": 0.2, "without_d3": 0.45, "k_and_d_status": 0.05, "not_reported": 0.30}
 KEY_OUTCOME_WEIGHT, OTHER_OUTCOME_WEIGHT = 3.0, 1.0
 STUDY_DIRECTION_WEIGHTS = {"benefit": 0.45, "no_effect": 0.30, "mixed": 0.12, "harm": 0.05, "not_applicable": 0.08}
 # Reviews and opinions mostly state no effect of their own.
@@ -34,6 +34,16 @@ NON_STUDY_DESIGNS = ("review", "opinion")
 NON_STUDY_DIRECTION_WEIGHTS = {"benefit": 0.25, "no_effect": 0.05, "mixed": 0.15, "harm": 0.02, "not_applicable": 0.53}
 SOURCE_MATCH_WEIGHTS = {"identified": 0.72, "probable": 0.13, "not_identified": 0.15}
 SOURCE_WEIGHTS = {"seed_list": 0.03, "seed_review": 0.02, "added": 0.95}
+BLINDING_WEIGHTS = {"double_blind": 0.6, "single_blind": 0.05, "open_label": 0.25, "not_reported": 0.1}
+INTEGRITY_WEIGHTS = {"ok": 0.96, "concern": 0.03, "retracted": 0.01}
+# Numeric results: the measure and sites each key outcome reports, and the share of effect rows that carry one.
+OUTCOME_MEASURES = {"bone_density": ("pct_diff", "MD", "SMD"), "fracture": ("RR", "OR", "HR"), "muscle": ("MD", "SMD")}
+OUTCOME_SITES = {"bone_density": ("lumbar spine", "total hip", "femoral neck"),
+                 "fracture": ("any clinical fracture", "vertebral fracture", "hip fracture"),
+                 "muscle": ("grip strength", "gait speed")}
+ESTIMATE_SHARE = 0.7
+UNITS = {"MD": "g/cm²", "pct_diff": "%"}  # synthetic mean differences are all in one unit per measure
+REVERSED_SHARE = 0.15  # results reported as less vs more vitamin K (contrast low_vs_high)
 
 # Typical daily doses in µg per form (K1 up to pharmacological doses; MK-4 in milligrams; MK-7 in µg).
 DOSES_UG = {"K1": (50, 100, 200, 500, 1000, 5000), "K2": (45, 90, 180), "MK-4": (1500, 15000, 45000),
@@ -41,7 +51,7 @@ DOSES_UG = {"K1": (50, 100, 200, 500, 1000, 5000), "K2": (45, 90, 180), "MK-4": 
 DURATIONS_MONTHS = (1, 3, 6, 12, 24, 36)
 FOLLOW_UP_MONTHS = (12, 36, 60, 120)
 # Median sample size (log-normal) by design; designs not listed have no participants (lab, review, opinion).
-MEDIAN_PARTICIPANTS = {"meta_analysis": 5000, "rct": 120, "trial": 40, "observational": 1500}
+MEDIAN_PARTICIPANTS = {"meta_analysis": 5000, "rct": 120, "trial": 40, "cohort": 3000, "observational": 1500}
 HUMAN_POPULATIONS = ("Postmenopausal women", "Older men and women", "Haemodialysis patients", "Healthy adults",
                      "Children and adolescents", "Adults with type 2 diabetes", "Sarcopenic older adults",
                      "Athletes", "Japanese adults eating natto", "Women with osteoporosis")
@@ -146,6 +156,46 @@ def _published(rng: np.random.Generator, n_studies: int) -> tuple[pa.Array, np.n
     return _take(choices, index), year
 
 
+def _numeric_results(rng: np.random.Generator, outcome: np.ndarray, direction: np.ndarray, present: np.ndarray) -> dict:
+    """measure, site, estimate and 95% CI text per row, consistent with the row's direction (benefit: the CI lies
+    on the vitamin K side of no effect; no clear effect: it spans it); empty where `present` is false."""
+    n = len(outcome)
+    measures, sites = [""] * n, [""] * n
+    estimate, low, high = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    se = rng.uniform(0.08, 0.35, n)
+    z = rng.uniform(-1.0, 1.0, n)  # no clear effect: within one standard error of nothing
+    codes = np.array(schema.DIRECTION.codes)[direction]
+    z = np.where(codes == "benefit", 2.2 + rng.random(n), np.where(codes == "harm", -2.2 - rng.random(n), z))
+    for outcome_code, options in OUTCOME_MEASURES.items():
+        rows = present & (outcome == schema.OUTCOME.codes.index(outcome_code))
+        choice, place = _pick(rng, options, n), _pick(rng, OUTCOME_SITES[outcome_code], n)
+        for row in np.flatnonzero(rows):
+            measure = options[choice[row]]
+            measures[row], sites[row] = measure, OUTCOME_SITES[outcome_code][place[row]]
+            centre = z[row] * se[row]  # positive favours vitamin K
+            if measure in schema.RATIO_MEASURES:  # below 1 favours vitamin K
+                estimate[row], low[row], high[row] = np.exp([-centre, -centre - 1.96 * se[row], -centre + 1.96 * se[row]])
+            else:
+                scale = 4.0 if measure == "MD" else 1.0
+                estimate[row], low[row], high[row] = scale * np.array([centre, centre - 1.96 * se[row], centre + 1.96 * se[row]])
+
+    # Some results are reported the other way round (less vs more vitamin K): 1 / ratio, or minus the difference.
+    turned = (rng.random(n) < REVERSED_SHARE) & ~np.isnan(estimate)
+    ratio = np.isin(np.array(measures, dtype=object), schema.RATIO_MEASURES)
+    for flip, invert in ((turned & ratio, lambda v: 1 / v), (turned & ~ratio, lambda v: -v)):
+        estimate[flip], low[flip], high[flip] = invert(estimate[flip]), invert(high[flip]), invert(low[flip])
+
+    def text(values: np.ndarray) -> pa.Array:
+        return pa.array(["" if np.isnan(v) else f"{v:.3f}" for v in values], pa.string())
+
+    contrast = np.where(np.isnan(estimate), "", np.where(turned, "low_vs_high", "k_vs_control"))
+    units = [UNITS.get(measure, "") for measure in measures]
+    return {"measure": pa.array(measures, pa.string()), "site": pa.array(sites, pa.string()),
+            "unit": pa.array(units, pa.string()),
+            "estimate": text(estimate), "ci_low": text(low), "ci_high": text(high),
+            "contrast": pa.array(contrast.tolist(), pa.string())}
+
+
 def generate(n_rows: int, seed: int = 0) -> pd.DataFrame:
     """`n_rows` synthetic findings as raw CSV text columns in schema order (what `write_csv` writes)."""
     return _table(n_rows, seed).to_pandas()
@@ -168,13 +218,13 @@ def _table(n_rows: int, seed: int) -> pa.Table:
     design = _draw(rng, schema.DESIGN, DESIGN_WEIGHTS, n_studies)
     k_form = _draw(rng, schema.K_FORM, K_FORM_WEIGHTS, n_studies)
     d3 = _draw(rng, schema.D3, D3_WEIGHTS, n_studies)
-    d3[k_form == schema.K_FORM.codes.index("none")] = schema.D3.codes.index("yes")  # a vitamin D-only trial
+    d3[k_form == schema.K_FORM.codes.index("none")] = schema.D3.codes.index("d3_only")  # a vitamin D-only trial
     source_match = _draw(rng, schema.SOURCE_MATCH, SOURCE_MATCH_WEIGHTS, n_studies)
     untraced = source_match == schema.SOURCE_MATCH.codes.index(schema.UNTRACED)
     source = _draw(rng, schema.SOURCE, SOURCE_WEIGHTS, n_studies)
     published, year = _published(rng, n_studies)
     interventional = np.isin(design, _codes_index(schema.DESIGN, ("meta_analysis", "rct", "trial")))
-    observational = design == schema.DESIGN.codes.index("observational")
+    observational = np.isin(design, _codes_index(schema.DESIGN, ("cohort", "observational")))
     non_study = np.isin(design, _codes_index(schema.DESIGN, NON_STUDY_DESIGNS))
 
     # Row-level categories: distinct outcomes within a publication, direction depending on the design.
@@ -220,6 +270,10 @@ def _table(n_rows: int, seed: int) -> pa.Table:
                   & (rng.random(n_rows) < 0.6))
     note = np.where(rng.random(n_rows) < 0.1, _pick(rng, NOTES, n_rows), len(NOTES))
     note[untraced[study]] = len(NOTES) + 1
+    results = _numeric_results(rng, outcome, direction, has_effect & (rng.random(n_rows) < ESTIMATE_SHARE))
+    blinding = _draw(rng, schema.BLINDING, BLINDING_WEIGHTS, n_studies)
+    integrity = _draw(rng, schema.INTEGRITY, INTEGRITY_WEIGHTS, n_studies)
+    trial = np.isin(design, _codes_index(schema.DESIGN, ("rct", "trial")))
 
     study_rows = pa.array(study)
     columns = {
@@ -228,20 +282,33 @@ def _table(n_rows: int, seed: int) -> pa.Table:
         "published": published.take(study_rows),
         "headline": _take(_headlines(), _headline_index(k_form[study], outcome, direction)),
         "design": _take(schema.DESIGN.codes, design[study]),
+        "blinding": _blank_unless(trial, _take(schema.BLINDING.codes, blinding)).take(study_rows),
         "k_form": _take(schema.K_FORM.codes, k_form[study]),
         "d3": _take(schema.D3.codes, d3[study]),
+        "comparison": _blank_unless(trial, pa.array(["vitamin K vs placebo"] * n_studies, pa.string())).take(study_rows),
         "outcome": _take(schema.OUTCOME.codes, outcome),
+        "site": results["site"],
         "direction": _take(schema.DIRECTION.codes, direction),
         "source_match": _take(schema.SOURCE_MATCH.codes, source_match[study]),
+        "integrity": _take(schema.INTEGRITY.codes, integrity).take(study_rows),
         "n_participants": _blank_unless(has_participants, _as_text(participants)).take(study_rows),
         "dose_ug_per_day": _blank_unless(has_dose, _as_text(dose_values[dose_index])).take(study_rows),
         "duration_months": _blank_unless(has_duration, _as_text(duration)).take(study_rows),
         "population": _take(LAB_POPULATIONS + HUMAN_POPULATIONS + ("",), population[study]),
         "dose_text": _take(dose_texts, dose_index[study]),
         "effect_size": _blank_unless(has_effect, _take(effects, _pick(rng, effects, n_rows))),
+        "measure": results["measure"],
+        "estimate": results["estimate"],
+        "ci_low": results["ci_low"],
+        "ci_high": results["ci_high"],
+        "unit": results["unit"],
+        "contrast": results["contrast"],
+        "timepoint_months": _blank_unless(has_duration, _as_text(duration)).take(study_rows),
+        **{name: pa.array([""] * n_rows, pa.string()) for name in ("events_k", "n_k", "events_control", "n_control")},
         "citation": citation.take(study_rows),
         "doi": doi.take(study_rows),
         "url": url.take(study_rows),
+        "evidence_url": url.take(study_rows),
         "source": _take(schema.SOURCE.codes, source[study]),
         "notes": _take(NOTES + ("", UNTRACED_NOTE), note),
     }

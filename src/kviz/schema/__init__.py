@@ -1,4 +1,4 @@
-"""The single source of truth for the findings table.
+"""The single source of truth for the findings table (and, in `kviz.schema.screening`, the search records).
 
 Columns, vocabularies (codes, human labels, display order, colours, chart symbols) and the dtypes of a
 loaded table live here and nowhere else: loader, filters, figures, pages and exports all read them from
@@ -10,65 +10,11 @@ forms of colour-blindness; direction colours are always paired with distinct mar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable
 
-
-@dataclass(frozen=True)
-class Category:
-    """One allowed value of a categorical column."""
-
-    code: str
-    label: str
-    colour: str = "#999999"
-    symbol: str = "circle"
-    description: str = ""
-    family: str = ""
-    slug: str = ""  # file-name token where the code alone would be unclear
-    short: str = ""  # compact label for filter chips and URLs where the full label is long
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """The ordered set of allowed values of one categorical column."""
-
-    column: str
-    title: str
-    categories: tuple[Category, ...]
-
-    @property
-    def codes(self) -> list[str]:
-        return [c.code for c in self.categories]
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {c.code: c.label for c in self.categories}
-
-    @property
-    def colours(self) -> dict[str, str]:
-        return {c.code: c.colour for c in self.categories}
-
-    @property
-    def symbols(self) -> dict[str, str]:
-        return {c.code: c.symbol for c in self.categories}
-
-    def label(self, code: str) -> str:
-        """Human label of a code; unknown codes are returned unchanged so nothing is hidden."""
-        return self.labels.get(code, code)
-
-    def short_label(self, code: str) -> str:
-        """Compact label for filter chips and URLs (the full label when no short one is set)."""
-        category = next((c for c in self.categories if c.code == code), None)
-        return (category.short or category.label) if category else code
-
-    def __contains__(self, code: object) -> bool:
-        return code in self.codes
-
-    def __getitem__(self, code: str) -> Category:
-        for category in self.categories:
-            if category.code == code:
-                return category
-        raise KeyError(code)
+# The building blocks and the screening records' schema live in their own modules; `schema.X` reaches them all.
+from kviz.schema.screening import DECISION, EXCLUSION_REASON, RECORD_SOURCE, SCREENING, SCREENING_COLUMNS  # noqa: F401
+from kviz.schema.types import Category, Column, Problem, TableSpec, Vocabulary  # noqa: F401
 
 
 DESIGN = Vocabulary(
@@ -81,8 +27,10 @@ DESIGN = Vocabulary(
                  "Participants were randomly allocated to vitamin K or a comparison."),
         Category("trial", "Non-randomised trial", "#CCDDAA", "pentagon",
                  "People were given vitamin K without random allocation (open-label, dose-finding, case series)."),
-        Category("observational", "Observational study", "#EEEEBB", "circle",
-                 "Cohort, case-control or cross-sectional: shows association, not cause."),
+        Category("cohort", "Cohort study", "#EEEEBB", "circle",
+                 "Follows people over time (prospective cohort or case-cohort): shows association, not cause."),
+        Category("observational", "Cross-sectional or case-control", "#F5E6C8", "circle-dot",
+                 "Compares people at one time, or cases with controls: shows association, not cause."),
         Category("lab", "Laboratory (cell or animal)", "#FFCCCC", "cross",
                  "In vitro, animal or food-composition work; no human outcomes."),
         Category("review", "Narrative review", "#DDDDDD", "hexagon",
@@ -129,11 +77,25 @@ D3 = Vocabulary(
     "d3",
     "Vitamin D3",
     (
-        Category("yes", "With D3", "#E69F00", slug="with-D3", description="Vitamin D3 was given or studied together with vitamin K."),
-        Category("no", "Without D3", "#56B4E9", slug="without-D3", description="Vitamin K was studied without vitamin D3."),
-        Category("not_reported", "D3 not reported", "#BBBBBB", slug="D3-not-reported", description="The source does not say."),
+        Category("with_d3", "K given with D3", "#E69F00", slug="with-D3", short="With D3",
+                 description="People were given vitamin K together with vitamin D3: one product, the K + D3 arm of a "
+                 "factorial trial, or D3 given to every arm as background."),
+        Category("without_d3", "K given without D3", "#56B4E9", slug="without-D3", short="Without D3",
+                 description="People were given vitamin K and no vitamin D3."),
+        Category("d3_only", "Vitamin D only, no vitamin K", "#D55E00", slug="D3-only", short="D3 only",
+                 description="Vitamin D3 (or another vitamin D) given without vitamin K: not evidence about vitamin K."),
+        Category("k_and_d_status", "K and D status (observational)", "#CC79A7", slug="K-and-D-status",
+                 short="K & D status",
+                 description="An observational study that analyses vitamin K status or intake together with vitamin D "
+                 "status."),
+        Category("not_reported", "D3 not reported", "#BBBBBB", slug="D3-not-reported", short="Not reported",
+                 description="Anything else, including observational studies of vitamin K alone and sources that do "
+                 "not say."),
     ),
 )
+# Codes of the first d3 vocabulary (before 2026-12): files written for it still load, each old code read as the
+# new code its row's design and vitamin K form imply (kviz.loader.translate_legacy_d3 says how, with a warning).
+LEGACY_D3_CODES: tuple[str, ...] = ("yes", "no")
 
 OUTCOME = Vocabulary(
     "outcome",
@@ -192,11 +154,65 @@ SOURCE = Vocabulary(
         Category("seed_list", "Vitamin D Life list", description="A headline from the Vitamin D Life overview page."),
         Category("seed_review", "Alonso et al. 2022", description="A finding stated in the abstract of the lead review."),
         Category("added", "Added by curators", description="A study added to fill a gap the seed leaves."),
+        Category("search", "Documented search", description="A study found by the search of docs/SEARCH.md."),
+    ),
+)
+
+BLINDING = Vocabulary(
+    "blinding",
+    "Blinding",
+    (
+        Category("double_blind", "Double-blind", description="Neither participants nor investigators knew the allocation."),
+        Category("single_blind", "Single-blind", description="One side (usually participants) did not know the allocation."),
+        Category("open_label", "Open-label", description="Everyone knew who got what: outcomes are more open to bias."),
+        Category("not_reported", "Blinding not reported", description="The page read does not say."),
+    ),
+)
+
+INTEGRITY = Vocabulary(
+    "integrity",
+    "Integrity",
+    (
+        Category("ok", "No concern known", "#009E73", description="No retraction, expression of concern or published "
+                 "caution was found."),
+        Category("concern", "Integrity concern", "#E69F00", "diamond-wide",
+                 description="An expression of concern, a published caution, or questioned data; `notes` cites it."),
+        Category("retracted", "Retracted", "#D55E00", "x",
+                 description="The publication was retracted; `notes` cites the notice."),
+    ),
+)
+
+MEASURE = Vocabulary(
+    "measure",
+    "Effect measure",
+    (
+        Category("RR", "Risk ratio", family="ratio", description="Risk with vitamin K ÷ risk without (below 1: fewer events)."),
+        Category("OR", "Odds ratio", family="ratio", description="Odds with vitamin K ÷ odds without (below 1: fewer events)."),
+        Category("HR", "Hazard ratio", family="ratio", description="Hazard with vitamin K ÷ hazard without (below 1: fewer events)."),
+        Category("MD", "Mean difference", family="difference",
+                 description="Vitamin K minus control, in the outcome's own units (above 0: more of it)."),
+        Category("SMD", "Standardised mean difference", family="difference",
+                 description="Mean difference in standard deviations (above 0: more with vitamin K)."),
+        Category("pct_diff", "Difference in % change", family="difference",
+                 description="Percent change from baseline with vitamin K minus that with control."),
+    ),
+)
+RATIO_MEASURES: tuple[str, ...] = tuple(c.code for c in MEASURE.categories if c.family == "ratio")
+
+CONTRAST = Vocabulary(
+    "contrast",
+    "Comparison order",
+    (
+        Category("k_vs_control", "Vitamin K vs control", description="Vitamin K against its comparator, or more "
+                 "vitamin K (intake, status) against less: the order every chart uses."),
+        Category("low_vs_high", "Less vs more vitamin K", description="Reported the other way round, e.g. lowest vs "
+                 "highest intake: charts and pooling turn it round (1 / ratio, or − difference)."),
     ),
 )
 
 VOCABULARIES: dict[str, Vocabulary] = {
-    v.column: v for v in (DESIGN, K_FORM, D3, OUTCOME, DIRECTION, SOURCE_MATCH, SOURCE)
+    v.column: v
+    for v in (DESIGN, BLINDING, K_FORM, D3, OUTCOME, DIRECTION, SOURCE_MATCH, INTEGRITY, SOURCE, MEASURE, CONTRAST)
 }
 
 # Directions that carry an effect; rows with other directions stay out of effect charts and vote counts.
@@ -205,7 +221,9 @@ EFFECT_DIRECTIONS: tuple[str, ...] = ("benefit", "no_effect", "mixed", "harm")
 KEY_OUTCOMES: tuple[str, ...] = ("bone_density", "fracture", "muscle")
 # The two comparisons users bring, side by side in charts: K1 vs the K2 family, and with vs without D3.
 COMPARED_K_FAMILIES: tuple[str, ...] = ("K1", "K2")
-COMPARED_D3: tuple[str, ...] = ("yes", "no")
+COMPARED_D3: tuple[str, ...] = ("with_d3", "without_d3")
+# Integrity codes that flag a finding: marked in every view, hidden by the sidebar switch.
+FLAGGED: tuple[str, ...] = ("concern", "retracted")
 UNTRACED = "not_identified"
 
 
@@ -217,42 +235,55 @@ def k_forms_of_family(family: str) -> list[str]:
 K2_SUBTYPES: tuple[str, ...] = tuple(k_forms_of_family("K2"))
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of findings.csv: its kind decides how the loader parses and checks it."""
-
-    name: str
-    kind: str  # id | text | category | date | int | float | doi | url
-    label: str
-    description: str
-    required: bool = False  # a value must be present in every row
-
-
 COLUMNS: tuple[Column, ...] = (
     Column("finding_id", "id", "Finding ID", "Unique, stable identifier of the row (lower-case slug).", True),
     Column("study_id", "id", "Study ID", "Shared by all rows that come from one publication.", True),
     Column("published", "date", "Published", "YYYY-MM (or YYYY when only the year is known); empty if undated."),
     Column("headline", "text", "Finding", "The finding in one line, in our own words.", True),
     Column("design", "category", "Design", "What kind of study it is.", True),
+    Column("blinding", "category", "Blinding", "For trials: who knew the allocation; empty otherwise.",
+           in_every_file=False),
     Column("k_form", "category", "Vitamin K form", "Which form of vitamin K was studied.", True),
-    Column("d3", "category", "Vitamin D3", "Whether vitamin D3 was given or studied with vitamin K.", True),
+    Column("d3", "category", "Vitamin D3", "Whether people were given vitamin D3 with vitamin K (or D3 alone).", True),
+    Column("comparison", "text", "Comparison", "What the vitamin K arm (or exposure) is compared with.",
+           in_every_file=False),
     Column("outcome", "category", "Outcome", "What was measured.", True),
+    Column("site", "text", "Site", "Where or what exactly: lumbar spine, total hip, any clinical fracture, grip strength.",
+           in_every_file=False),
     Column("direction", "category", "Direction", "What the study found for vitamin K on this outcome.", True),
     Column("source_match", "category", "Traced", "How sure we are which study the claim refers to.", True),
+    Column("integrity", "category", "Integrity", "Retracted, or under an integrity concern; empty or ok otherwise.",
+           in_every_file=False),
     Column("n_participants", "int", "Participants", "Number of people studied; empty if unknown or not human."),
     Column("dose_ug_per_day", "float", "Dose (µg/day)", "Daily vitamin K dose in micrograms; empty if unknown."),
     Column("duration_months", "float", "Duration (months)", "Length of treatment or follow-up; empty if unknown."),
     Column("population", "text", "Population", "Who was studied."),
     Column("dose_text", "text", "Dose as reported", "The dose in the source's words."),
     Column("effect_size", "text", "Effect size", "As reported, e.g. OR 0.72 (0.55–0.95)."),
+    Column("measure", "category", "Measure", "The effect measure of `estimate`.", in_every_file=False),
+    Column("estimate", "signed", "Estimate", "The effect as printed, in `measure` units.", in_every_file=False),
+    Column("ci_low", "signed", "95% CI low", "Lower end of the 95% confidence interval.", in_every_file=False),
+    Column("ci_high", "signed", "95% CI high", "Upper end of the 95% confidence interval.", in_every_file=False),
+    Column("unit", "text", "Unit", "Unit of a mean difference (g/cm², kg, cm, points); empty for ratios, SMD and %.",
+           in_every_file=False),
+    Column("contrast", "category", "Order", "Which way round the estimate compares (empty: vitamin K vs control).",
+           in_every_file=False),
+    Column("timepoint_months", "float", "At (months)", "When the estimate was measured.", in_every_file=False),
+    Column("events_k", "int", "Events, vitamin K", "People with the event in the vitamin K arm.", in_every_file=False),
+    Column("n_k", "int", "n, vitamin K", "People in the vitamin K arm.", in_every_file=False),
+    Column("events_control", "int", "Events, control", "People with the event in the control arm.", in_every_file=False),
+    Column("n_control", "int", "n, control", "People in the control arm.", in_every_file=False),
     Column("citation", "text", "Citation", "Authors, title, journal, year."),
     Column("doi", "doi", "DOI", "Bare DOI (10.xxxx/...); empty unless known for certain."),
     Column("url", "url", "Link", "An https:// address of the source."),
+    Column("evidence_url", "url", "Read at", "The https page the row's facts were read on.", in_every_file=False),
     Column("source", "category", "Row source", "Where the row comes from.", True),
     Column("notes", "text", "Notes", "Caveats, and where the headline overstates the study."),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+# The header every findings file must have; the other columns came later and may be missing (read as empty).
+HEADER_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.in_every_file)
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
 TEXT_SEARCH_COLUMNS: tuple[str, ...] = ("headline", "citation", "population", "notes")
@@ -263,33 +294,51 @@ EXAMPLE_FINDING: dict[str, str] = {
     "finding_id": "example-knapen-2013-bone-density",
     "study_id": "example-knapen-2013",
     "published": "2013-03",
-    "headline": "MK-7 180 µg/day for 3 years slowed bone loss in healthy postmenopausal women",
+    "headline": "MK-7 180 µg/day for 3 years slowed bone loss at the spine and femoral neck, not the total hip",
     "design": "rct",
+    "blinding": "",
     "k_form": "MK-7",
-    "d3": "no",
+    "d3": "not_reported",
+    "comparison": "MK-7 vs placebo",
     "outcome": "bone_density",
-    "direction": "benefit",
+    "site": "lumbar spine; femoral neck; total hip",
+    "direction": "mixed",
     "source_match": "identified",
+    "integrity": "ok",
     "n_participants": "244",
     "dose_ug_per_day": "180",
     "duration_months": "36",
     "population": "Healthy postmenopausal women",
     "dose_text": "180 µg MK-7 per day",
     "effect_size": "",
+    "measure": "",
+    "estimate": "",
+    "ci_low": "",
+    "ci_high": "",
+    "unit": "",
+    "contrast": "",
+    "timepoint_months": "",
+    "events_k": "",
+    "n_k": "",
+    "events_control": "",
+    "n_control": "",
     "citation": "Knapen MHJ, Drummen NE, Smit E, Vermeer C, Theuwissen E. Three-year low-dose menaquinone-7 "
     "supplementation helps decrease bone loss in healthy postmenopausal women. Osteoporos Int. "
     "2013;24(9):2499-2507.",
     "doi": "10.1007/s00198-013-2325-6",
     "url": "https://pubmed.ncbi.nlm.nih.gov/23525894/",
+    "evidence_url": "https://www.researchgate.net/publication/236077775_Three-year_low-dose_menaquinone-7_supplementation_helps_decrease_bone_loss_in_healthy_postmenopausal_women",
     "source": "added",
     "notes": "Example row: replace it with your own findings. Less bone loss at lumbar spine and femoral "
-    "neck; total hip did not differ.",
+    "neck; total hip did not differ. The abstract does not say whether vitamin D was given.",
 }
 
 # Added by the loader, never written back to a CSV.
 PUBLISHED_DATE = "published_date"  # datetime64: first day of the month (or year) of `published`
 YEAR = "year"  # Int64
 DERIVED_COLUMNS: tuple[str, ...] = (PUBLISHED_DATE, YEAR)
+
+FINDINGS = TableSpec("findings", COLUMNS, VOCABULARIES, "finding_id", DERIVED_COLUMNS)
 
 INT_DTYPE = "Int64"
 FLOAT_DTYPE = "Float64"
@@ -318,39 +367,3 @@ def sample_size_band(n: int | None) -> tuple[str, int]:
 def labelled(column: str, codes: Iterable[str]) -> list[str]:
     """Human labels for codes of a categorical column, in the given order."""
     return [VOCABULARIES[column].label(code) for code in codes]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file, located as a spreadsheet shows it (header is row 1)."""
-
-    message: str
-    file: str = ""
-    row: int | None = None
-    column: str = ""
-    value: str = ""
-    allowed: str = ""
-
-    def __str__(self) -> str:
-        where = ", ".join(
-            part
-            for part in (
-                self.file,
-                f"row {self.row}" if self.row is not None else "",
-                f"column '{self.column}'" if self.column else "",
-            )
-            if part
-        )
-        text = f"{where}: {self.message}" if where else self.message
-        if self.value:
-            text += f" (value: {self.value!r})"
-        if self.allowed:
-            text += f"; allowed: {self.allowed}"
-        return text
-
-
-@dataclass
-class LoadReport:
-    """Warnings from a successful load (e.g. unknown extra columns kept, links dropped)."""
-
-    warnings: list[Problem] = field(default_factory=list)
