@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kviz import figures, schema, stats, ui
+from kviz import schema, stats, ui
+from kviz.charts import catalogue
 
 NO_EFFECT_DIRECTIONS = [code for code in schema.DIRECTION.codes if code not in schema.EFFECT_DIRECTIONS]
 
@@ -20,8 +21,7 @@ st.markdown(
     "study design; one column per outcome, bone density, fracture and muscle first. The marker shows the "
     "direction, its size the number of participants. Click a marker to read the finding below."
 )
-event = ui.chart(view, figures.effect_direction_plot(rows, subtitle=view.caption), "effect-direction-plot",
-                 key="edp_chart", selectable=True)
+event = ui.chart(view, catalogue.EFFECT_DIRECTION_PLOT, key="edp_chart", selectable=True)
 selected = ui.selected_rows(event, rows, ("study_id", "outcome"))
 ui.finding_cards(selected, "Select a marker to see the findings behind it.")
 
@@ -30,7 +30,7 @@ split = ui.page_choice(
     "Compare", {"k_family": "K1 vs K2", "d3": "With vs without D3"}, key="split",
     help="K2 includes MK-4, MK-7 and K2 with the subtype not stated.",
 )
-ui.chart(view, figures.direction_counts(rows, split=split, subtitle=view.caption), f"direction-counts-by-{split}")
+ui.chart(view, catalogue.COMPARISONS[split])
 
 st.header("Vote count (exploratory)", divider="gray")
 st.markdown(
@@ -42,7 +42,7 @@ st.markdown(
     "- The **Wilson 95% interval** is the range of benefit shares compatible with the count; it stays sensible "
     "for small numbers and for 0% or 100%."
 )
-ui.chart(view, figures.vote_count(rows, subtitle=view.caption), "vote-count")
+ui.chart(view, catalogue.VOTE_COUNT)
 
 votes = stats.vote_counts(rows)
 if not votes.empty:

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kviz import figures, ui
+from kviz import ui
+from kviz.charts import catalogue
 
 view = ui.page_view(
     "Evidence map",
@@ -10,8 +11,7 @@ view = ui.page_view(
     "share of those with a direction of effect that show benefit. Click a bubble (or drag a box around "
     "several) to list the findings behind it.",
 )
-event = ui.chart(view, figures.evidence_map(view.rows, subtitle=view.caption), "evidence-map",
-                 key="map_chart", selectable=True)
+event = ui.chart(view, catalogue.EVIDENCE_MAP, key="map_chart", selectable=True)
 selected = ui.selected_rows(event, view.rows, ("k_form", "outcome"))
 if selected.empty:
     st.caption("Select a bubble to list its findings here.")

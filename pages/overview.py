@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from kviz import figures, schema, ui
+from kviz import schema, ui
+from kviz.charts import catalogue
 
 view = ui.page_view(
     "Vitamin K for bone and muscle",
@@ -38,7 +39,7 @@ for column, (label, value, explanation, note) in zip(st.columns(len(HEADLINE_NUM
     column.metric(label, f"{value:,}", delta=note, delta_color="off", delta_arrow="off", help=explanation,
                   border=True, height="stretch")
 
-ui.chart(view, figures.direction_summary(rows, subtitle=view.caption), "direction-summary")
+ui.chart(view, catalogue.DIRECTION_SUMMARY)
 
 left, right = st.columns(2, gap="large")
 with left:

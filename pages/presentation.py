@@ -9,12 +9,14 @@ import datetime
 
 import streamlit as st
 
-from kviz import figures, filters, report, ui
+from kviz import filters, report, ui
+from kviz.charts import catalogue
+from kviz.charts.style import chart_config
 
 SLIDE_KEY = "slide"
 IMAGE_FORMAT_KEY = "image"
 IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
-CHARTS = report.PRESENTATION_CHARTS
+CHARTS = catalogue.PRESENTATION_CHARTS
 SLIDE_COUNT = 1 + len(CHARTS)  # the title card, then one slide per chart
 
 # Presenting starts without the sidebar. Streamlit keeps a sidebar the user opened or closed by hand.
@@ -56,8 +58,8 @@ def _title_card(view: ui.View, today: datetime.date) -> None:
     )
 
 
-def _chart_slide(view: ui.View, chart: report.Chart, today: datetime.date, image_format: str) -> None:
-    config = figures.chart_config(report.chart_filename(chart, view.state, today), image_format=image_format)
+def _chart_slide(view: ui.View, chart: catalogue.Chart, today: datetime.date, image_format: str) -> None:
+    config = chart_config(chart.filename(view.state, today), image_format=image_format)
     st.plotly_chart(
         chart.figure(view.rows, view.state), width="stretch", theme=None, config=config, key=f"slide_{chart.key}"
     )

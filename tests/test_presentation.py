@@ -12,12 +12,13 @@ from streamlit.testing.v1 import AppTest
 from test_app import open_page
 from test_cli_export import app_downloads  # noqa: F401  (fixture: what each download button sends)
 
+from kviz.charts import catalogue
 from kviz import filters, report, ui
 from kviz.filters import FilterState, apply_filters
 from kviz.loader import load_findings
 
 PAGE = "pages/presentation.py"
-SLIDES = 1 + len(report.PRESENTATION_CHARTS)
+SLIDES = 1 + len(catalogue.PRESENTATION_CHARTS)
 TODAY = datetime.date.today()
 
 
@@ -58,7 +59,7 @@ def press(at: AppTest, label: str) -> AppTest:
 
 def test_title_card_states_counts_data_date_and_no_filters(data_file):
     at = open_slides()
-    assert slide_caption(at).startswith(f"Slide 1 of {SLIDES} · next: {report.PRESENTATION_CHARTS[0].title}")
+    assert slide_caption(at).startswith(f"Slide 1 of {SLIDES} · next: {catalogue.PRESENTATION_CHARTS[0].title}")
     assert charts(at) == []
     table = load_findings(data_file)
     assert {m.label: m.value for m in at.metric} == {
@@ -112,7 +113,7 @@ def test_next_and_previous_move_one_slide_and_stop_at_the_ends():
 
 @pytest.mark.parametrize("number", range(2, SLIDES + 1))
 def test_a_link_restores_its_slide_with_a_slide_ready_chart(number):
-    chart = report.PRESENTATION_CHARTS[number - 2]
+    chart = catalogue.PRESENTATION_CHARTS[number - 2]
     at = open_slides({"slide": str(number), "d3": "With D3"})
     assert slide_caption(at).startswith(f"Slide {number} of {SLIDES}")
     (drawn,) = charts(at)
@@ -120,7 +121,7 @@ def test_a_link_restores_its_slide_with_a_slide_ready_chart(number):
     assert config["displaylogo"] is False
     assert config["toImageButtonOptions"]["scale"] >= 2
     assert config["toImageButtonOptions"]["format"] == "png"
-    assert config["toImageButtonOptions"]["filename"] == report.chart_filename(chart, FilterState(d3=("yes",)), TODAY)
+    assert config["toImageButtonOptions"]["filename"] == chart.filename(FilterState(d3=("with_d3",)), TODAY)
     assert drawn.proto.theme == "", "the figure's own slide template, not Streamlit's theme"
 
 

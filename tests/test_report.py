@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
+from kviz.charts import catalogue
 from kviz import report, schema
 from kviz.filters import FilterState, apply_filters, describe
 from kviz.loader import load_findings
@@ -109,13 +110,13 @@ def test_report_needs_no_network(page_for):
 def test_every_key_chart_is_drawn_with_the_slide_ready_config(page_for):
     page = page_for(FilterState(k_forms=("K2",)))
     chart_divs = {attrs["id"] for attrs in page.all("div") if "plotly-graph-div" in (attrs.get("class") or "")}
-    assert chart_divs == {f"chart-{chart.key}" for chart in report.REPORT_CHARTS}
+    assert chart_divs == {f"chart-{chart.key}" for chart in catalogue.REPORT_CHARTS}
     calls = [s for s in page.scripts if "Plotly.newPlot" in s]
-    assert len(calls) == len(report.REPORT_CHARTS)
+    assert len(calls) == len(catalogue.REPORT_CHARTS)
     assert all('"displaylogo": false' in call for call in calls)
-    assert '"filename": "kviz_K2_2026-11-24_timeline"' in "".join(calls)
+    assert '"filename": "kviz_K2_2026-11-24_timeline-by-outcome"' in "".join(calls)
     headings = [text.strip() for text in page.text]
-    assert all(chart.title in headings for chart in report.REPORT_CHARTS)
+    assert all(chart.title in headings for chart in catalogue.REPORT_CHARTS)
 
 
 # --- content ------------------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def test_every_key_chart_is_drawn_with_the_slide_ready_config(page_for):
 
 @pytest.mark.parametrize(
     "state",
-    [FilterState(), FilterState(k_forms=("K2",), d3=("yes",)), FilterState(outcomes=("bone_density",), search="bone")],
+    [FilterState(), FilterState(k_forms=("K2",), d3=("with_d3",)), FilterState(outcomes=("bone_density",), search="bone")],
     ids=["all", "k2-with-d3", "bmd-search"],
 )
 def test_every_filtered_finding_is_in_the_table_and_no_other(page_for, typed_frame, state):
@@ -237,9 +238,9 @@ def test_only_https_addresses_become_links(page_for, typed_frame):
 
 
 def test_report_and_chart_file_names():
-    state = FilterState(k_forms=("K2",), d3=("yes",))
+    state = FilterState(k_forms=("K2",), d3=("with_d3",))
     assert report.report_filename(state, DAY) == "kviz_K2_with-D3_2026-11-24_report.html"
-    assert report.chart_filename(report.EVIDENCE_MAP, FilterState(), DAY) == "kviz_all_2026-11-24_evidence-map"
+    assert catalogue.EVIDENCE_MAP.filename(FilterState(), DAY) == "kviz_all_2026-11-24_evidence-map"
 
 
 def test_newest_publication_keeps_the_original_precision(make_csv):
@@ -257,7 +258,7 @@ def test_data_line_names_the_file_but_never_its_folder(typed_frame):
 
 
 def test_presentation_and_report_charts_have_unique_keys():
-    for charts in (report.REPORT_CHARTS, report.PRESENTATION_CHARTS):
+    for charts in (catalogue.REPORT_CHARTS, catalogue.PRESENTATION_CHARTS):
         keys = [chart.key for chart in charts]
         assert len(keys) == len(set(keys))
-    assert set(report.REPORT_CHARTS) <= set(report.PRESENTATION_CHARTS)
+    assert set(catalogue.REPORT_CHARTS) <= set(catalogue.PRESENTATION_CHARTS)

@@ -1,7 +1,5 @@
-"""What goes to a meeting: the key charts, and one self-contained HTML report of a filtered view.
-
-The chart lists here are shared by the offline report and the app's presentation page, so both show
-the same charts under the same titles. The report is a single HTML file that opens from disk with no
+"""What goes to a meeting: one self-contained HTML report of a filtered view (its charts come from
+`kviz.charts.catalogue`, like the presentation page's). The report is a single HTML file that opens from disk with no
 server and no network: plotly's JavaScript is embedded once, styles are inline, fonts are the
 system's. Every data string is HTML-escaped; links are built only from https URLs and bare DOIs.
 """
@@ -9,18 +7,17 @@ system's. Every data string is HTML-escaped; links are built only from https URL
 from __future__ import annotations
 
 import datetime
-import functools
 import html
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 
 import pandas as pd
-import plotly.graph_objects as go
 
 import kviz
-from kviz import figures, schema
+from kviz import schema
+from kviz.charts import catalogue
+from kviz.charts.catalogue import Chart
+from kviz.charts.style import chart_config
 from kviz.export import file_stem, number_text
 from kviz.filters import FilterState, apply_filters, caption, describe
 from kviz.loader import summary_line
@@ -41,43 +38,6 @@ TABLE_COLUMNS: tuple[str, ...] = (
 WIDE_COLUMNS = ("headline",)  # get room to wrap in words, not letters
 
 
-@dataclass(frozen=True)
-class Chart:
-    """One chart shown at meetings: a stable key (file names), a title and its figure builder."""
-
-    key: str
-    title: str
-    build: Callable[..., go.Figure]  # (frame, subtitle=...) -> Figure
-
-    def figure(self, frame: pd.DataFrame, state: FilterState) -> go.Figure:
-        return self.build(frame, subtitle=caption(state))
-
-
-DIRECTION_SUMMARY = Chart(
-    "direction-summary", "Bone density, fracture and muscle at a glance", figures.direction_summary
-)
-TIMELINE = Chart("timeline", "Publication timeline", figures.timeline)
-PUBLICATIONS_PER_YEAR = Chart("publications-per-year", "Publications per year", figures.publications_per_year)
-EFFECT_DIRECTIONS = Chart("effect-directions", "Effect direction plot", figures.effect_direction_plot)
-K1_VS_K2 = Chart(
-    "k1-vs-k2", "Direction of effect: K1 vs K2", functools.partial(figures.direction_counts, split="k_family")
-)
-WITH_VS_WITHOUT_D3 = Chart(
-    "with-vs-without-d3", "Direction of effect: with vs without D3",
-    functools.partial(figures.direction_counts, split="d3"),
-)
-VOTE_COUNT = Chart("vote-count", "Vote count by direction of effect (exploratory)", figures.vote_count)
-EVIDENCE_MAP = Chart("evidence-map", "Evidence map: vitamin K form × outcome", figures.evidence_map)
-
-REPORT_CHARTS: tuple[Chart, ...] = (
-    DIRECTION_SUMMARY, TIMELINE, EFFECT_DIRECTIONS, K1_VS_K2, WITH_VS_WITHOUT_D3, EVIDENCE_MAP,
-)
-PRESENTATION_CHARTS: tuple[Chart, ...] = (
-    DIRECTION_SUMMARY, TIMELINE, PUBLICATIONS_PER_YEAR, EFFECT_DIRECTIONS, K1_VS_K2, WITH_VS_WITHOUT_D3,
-    VOTE_COUNT, EVIDENCE_MAP,
-)
-
-
 def newest_publication(frame: pd.DataFrame) -> str:
     """The data's date: the newest `published` value ('YYYY-MM' or 'YYYY'), or '' when nothing is dated."""
     dated = frame[schema.PUBLISHED_DATE].dropna()
@@ -94,11 +54,6 @@ def data_line(frame: pd.DataFrame) -> str:
     if source:
         parts.append(Path(str(source)).name)  # never a server path
     return " · ".join(parts)
-
-
-def chart_filename(chart: Chart, state: FilterState, on: datetime.date) -> str:
-    """Image file name (no extension) for a chart's camera button, e.g. 'kviz_K2_2026-11-24_timeline'."""
-    return file_stem(state, on, chart.key)
 
 
 def report_filename(state: FilterState, on: datetime.date) -> str:
@@ -121,7 +76,7 @@ def _table_text(rows: pd.DataFrame) -> pd.DataFrame:
         values = rows[column]
         if column in schema.VOCABULARIES:
             cells[column] = values.map(schema.VOCABULARIES[column].labels).astype(object).fillna("")
-        elif schema.COLUMNS_BY_NAME[column].kind in ("int", "float"):
+        elif schema.COLUMNS_BY_NAME[column].is_number:
             cells[column] = number_text(values)
         else:
             cells[column] = values.astype(str)
@@ -135,7 +90,7 @@ def _chart_html(chart: Chart, frame: pd.DataFrame, state: FilterState, on: datet
         full_html=False,
         include_plotlyjs=first,  # embedded once, inline: the file works offline
         div_id=f"chart-{chart.key}",
-        config=figures.chart_config(chart_filename(chart, state, on)),
+        config=chart_config(chart.filename(state, on)),
         default_height=f"{height}px",
     )
     return f'<section class="chart"><h2>{_escape(chart.title)}</h2>{plot}</section>'
@@ -216,7 +171,7 @@ def html_report(table: pd.DataFrame, state: FilterState, on: datetime.date) -> s
     numbers = pd.Series(pd.factorize(rows["study_id"])[0] + 1, index=rows.index)
     filters = describe(state)
     filter_list = "".join(f"<li>{_escape(f)}</li>" for f in filters) or "<li>None: all findings</li>"
-    charts = "".join(_chart_html(c, rows, state, on, first=i == 0) for i, c in enumerate(REPORT_CHARTS))
+    charts = "".join(_chart_html(c, rows, state, on, first=i == 0) for i, c in enumerate(catalogue.REPORT_CHARTS))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -1,4 +1,4 @@
-"""Vote counting by direction of effect, in pure Python (no scipy).
+"""Counting publications: by direction of effect (vote counting, in pure Python), by form, by comparison side.
 
 Counting publications by the direction of their result is the crudest synthesis there is: it ignores effect
 sizes and study quality. It is offered as an exploratory summary, with the two checks that make it honest: an
@@ -23,6 +23,9 @@ Z_95 = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2)
 MIN_PUBLICATIONS = 5
 BENEFIT, HARM, MIXED = "benefit", "harm", "mixed"  # the DIRECTION codes vote counting is defined on
 NO_EFFECT_STATED = "not_applicable"  # the DIRECTION code of rows left out of effect counts
+
+SEVERAL_FORMS = "mixed"  # the K_FORM code a publication studying several forms is counted under
+SPLITS = ("k_family", "d3")  # the comparisons of `comparison_groups`
 
 VOTE_COLUMNS: tuple[str, ...] = (
     *schema.EFFECT_DIRECTIONS,
@@ -114,3 +117,37 @@ def vote_counts(frame: pd.DataFrame, min_publications: int = MIN_PUBLICATIONS) -
     table["sign_test_p"] = [sign_test_p(b, n) for b, n in zip(table[BENEFIT], table["n_directional"])]
     table["shown"] = table["n_directional"] >= min_publications
     return table[list(VOTE_COLUMNS)]
+
+
+def publication_forms(frame: pd.DataFrame) -> pd.Series:
+    """The vitamin K form of each publication (study_id): its rows' form, or 'several forms' when they differ."""
+    grouped = frame.groupby("study_id", observed=True)["k_form"]
+    first = grouped.first().astype(str)
+    return first.where(grouped.nunique() == 1, SEVERAL_FORMS)
+
+
+def comparison_groups(frame: pd.DataFrame, split: str) -> list[tuple[str, pd.DataFrame]]:
+    """The two sides of a comparison with their labels: K1 vs the K2 family, or with vs without D3."""
+    if split == "k_family":
+        return [
+            (schema.K_FAMILY.label(family), frame[frame["k_form"].isin(schema.k_forms_of_family(family))])
+            for family in schema.COMPARED_K_FAMILIES
+        ]
+    if split == "d3":
+        return [(schema.D3.label(code), frame[frame["d3"] == code]) for code in schema.COMPARED_D3]
+    raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+
+
+def evidence_map_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (k_form, outcome) with findings: publications, publications with an effect direction, and those
+    showing benefit, and the share showing benefit (NaN where no publication has a direction)."""
+    keys = ["k_form", "outcome"]
+    publications = frame.groupby(keys, observed=True)["study_id"].nunique().rename("publications")
+    directions = study_directions(frame, by=["k_form"])
+    with_direction = directions.groupby(keys, observed=True).size().rename("with_direction")
+    benefit = directions[directions["direction"] == BENEFIT].groupby(keys, observed=True).size().rename("benefit")
+    cells = pd.concat([publications, with_direction, benefit], axis=1).fillna(0).astype(int).reset_index()
+    cells["k_form"] = cells["k_form"].astype(str)
+    cells["outcome"] = cells["outcome"].astype(str)
+    cells["share_benefit"] = (cells["benefit"] / cells["with_direction"].where(cells["with_direction"] > 0)).astype(float)
+    return cells

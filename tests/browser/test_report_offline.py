@@ -4,6 +4,7 @@ import datetime
 
 from playwright.sync_api import Browser
 
+from kviz.charts import catalogue
 from kviz import report
 from kviz.filters import FilterState
 
@@ -22,7 +23,7 @@ def test_report_draws_every_chart_from_a_file_with_no_network(browser: Browser, 
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(path.as_uri())
         page.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot').length === {len(report.REPORT_CHARTS)}"
+            f"document.querySelectorAll('.js-plotly-plot').length === {len(catalogue.REPORT_CHARTS)}"
             " && [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg .trace'))",
             timeout=60_000,
         )

@@ -1,0 +1,182 @@
+"""The effect direction plot (Thomson & Thomas 2013): publications by outcome, grouped by design."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kviz import schema, stats
+from kviz.charts.style import (
+    AXIS_COLOUR, BASE_FONT_SIZE, NO_DATA_MESSAGE, TEXT_COLOUR, category_fields, counts_text, empty_figure,
+    escape, hover_texts, legend_only, marker_style, outcome_columns, outcome_order, short_label, titled,
+)
+
+# The effect direction plot stays legible up to about this many publications; it shows the most recent.
+MAX_EDP_PUBLICATIONS = 60
+EDP_ROW_HEIGHT = 34
+
+# ------------------------------------------------------------------------------------- effect direction plot
+
+
+def _publication_label(citation: str, study_id: str, year: object) -> str:
+    """A short row label: the citation's first author (or the study id) and the year."""
+    author = re.split(r"[,.;:(]", citation.strip(), maxsplit=1)[0].strip() if citation.strip() else study_id
+    author = textwrap.shorten(author, 26, placeholder="…")
+    return f"{author} {year}" if pd.notna(year) else f"{author} (undated)"
+
+
+def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> list[str]:
+    """Row labels for publications; equal labels get a, b, … in date order ('Vitamin D Life 2011a')."""
+    citations = effect[effect["citation"].str.strip() != ""].groupby("study_id")["citation"].first()
+    labels = pd.Series(
+        [_publication_label(citations.get(study, ""), study, year) for study, year in zip(publications.index, publications["year"])],
+        index=publications.index,
+    )
+    ordered = publications.assign(label=labels).rename_axis("study_id").reset_index()
+    ordered = ordered.sort_values(["date", "study_id"], na_position="last")
+    repeated = ordered[ordered.duplicated("label", keep=False)]
+    for study, label, number in zip(repeated["study_id"], repeated["label"], repeated.groupby("label").cumcount()):
+        separator = "" if label[-1].isdigit() else " "
+        labels[study] = f"{label}{separator}{'abcdefghijklmnopqrstuvwxyz'[number % 26]}"
+    return labels.tolist()
+
+
+def _edp_publications(effect: pd.DataFrame) -> pd.DataFrame:
+    """Per publication (indexed by study_id): earliest date and year of its rows with an effect direction."""
+    grouped = effect.groupby("study_id")
+    return pd.DataFrame({"date": grouped[schema.PUBLISHED_DATE].min(), "year": grouped[schema.YEAR].min()})
+
+
+def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The `limit` most recent publications (undated ones last, ties by study_id for a stable choice)."""
+    ordered = publications.rename_axis("study_id").reset_index().sort_values(
+        ["date", "study_id"], ascending=[False, True], na_position="last"
+    )
+    return publications.loc[ordered["study_id"].iloc[:limit]]
+
+
+def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
+    """One cell per (publication, design, outcome): its direction, largest known n, forms and headlines."""
+    keys = ["study_id", "design", "outcome"]
+    directions = stats.study_directions(effect, by=["design"]).astype({"design": str, "outcome": str})
+    details = effect.groupby(keys, observed=True).agg(
+        n=("n_participants", "max"),
+        headline=("headline", lambda h: " | ".join(dict.fromkeys(h))),
+        k_form=("k_form", lambda f: ", ".join(schema.K_FORM.label(c) for c in dict.fromkeys(f.astype(str)))),
+    )
+    details = details.reset_index().astype({"design": str, "outcome": str})
+    return directions.merge(details, on=keys, how="left")
+
+
+def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
+    """Effect direction plot (Thomson & Thomas 2013): rows = publications grouped by design (shaded), columns
+    = outcomes (key outcomes first), ▲ benefit, ▼ harm, ◆ no clear effect or mixed, marker size by sample size.
+
+    A publication whose findings have several designs gets one row per design. Above MAX_EDP_PUBLICATIONS
+    publications only the most recent are drawn, and the title says so. customdata = (study_id, outcome).
+    """
+    title = "Effect direction plot"
+    effect = stats.effect_rows(frame)
+    if effect.empty:
+        message = NO_DATA_MESSAGE if frame.empty else "No matching finding has a direction of effect"
+        return empty_figure(title, subtitle, message)
+
+    publications = _edp_publications(effect)
+    if len(publications) > MAX_EDP_PUBLICATIONS:
+        title += f": the {MAX_EDP_PUBLICATIONS} most recent of {len(publications):,} publications"
+        publications = _most_recent(publications, MAX_EDP_PUBLICATIONS)
+        effect = effect[effect["study_id"].isin(publications.index)]
+    publications["label"] = _publication_labels(effect, publications)
+
+    cells = _edp_cells(effect)
+    rows = _edp_rows(cells, publications)
+    columns = outcome_order(cells["outcome"], include_key=True)
+    cells = cells.merge(rows[["study_id", "design", "row", "label"]], on=["study_id", "design"])
+    cells["column"] = cells["outcome"].map({code: i for i, code in enumerate(columns)})
+    cells["size"] = [schema.sample_size_band(None if pd.isna(n) else int(n))[1] for n in cells["n"]]
+
+    fig = go.Figure()
+    label_x = len(columns) - 0.3
+    _shade_design_groups(fig, rows, label_x)
+    for direction in schema.EFFECT_DIRECTIONS:
+        part = cells[cells["direction"] == direction]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["column"],
+                y=part["row"],
+                mode="markers",
+                name=escape(schema.DIRECTION.label(direction)),
+                marker=marker_style(schema.DIRECTION.colours[direction], schema.DIRECTION.symbols[direction], part["size"].tolist()),
+                customdata=part[["study_id", "outcome"]].to_numpy(),
+                hovertext=_edp_hover(part),
+                hoverinfo="text",
+                legendgroup="direction",
+                legendgrouptitle=dict(text=escape(schema.DIRECTION.title)),
+            )
+        )
+    bands = [(label, size) for label, _, _, size in schema.SAMPLE_SIZE_BANDS] + [schema.SAMPLE_SIZE_UNKNOWN]
+    for band, size in bands:
+        fig.add_trace(legend_only(band, "size", "Participants", symbol="circle", color=AXIS_COLOUR, size=size))
+    top_space = outcome_columns(fig, columns)
+    fig.update_xaxes(range=[-0.5, label_x + 2.4])
+    fig.update_yaxes(
+        tickvals=rows["row"].tolist(),
+        ticktext=[escape(label) for label in rows["label"]],
+        range=[len(rows) - 0.5, -0.5],
+        showgrid=False,
+        showline=False,
+        ticks="",
+    )
+    fig.update_layout(
+        height=max(300, EDP_ROW_HEIGHT * len(rows) + 30),
+        legend=dict(itemsizing="trace", yanchor="top", y=1, x=1.02),
+        hovermode="closest",
+    )
+    notes = ["Each marker is one publication's result on one outcome; disagreeing results count as mixed"]
+    return titled(fig, title, subtitle, notes, top_space)
+
+
+def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
+    """One row per (publication, design), grouped by design in schema order, oldest first within a design."""
+    rows = cells[["study_id", "design"]].drop_duplicates().astype({"design": str})
+    rows = rows.join(publications[["date", "label"]], on="study_id")
+    rows["design_order"] = rows["design"].map({code: i for i, code in enumerate(schema.DESIGN.codes)})
+    rows = rows.sort_values(["design_order", "date", "label"], na_position="last").reset_index(drop=True)
+    rows["row"] = range(len(rows))
+    return rows
+
+
+def _shade_design_groups(fig: go.Figure, rows: pd.DataFrame, label_x: float) -> None:
+    """Shade each design's block of rows in its schema colour and name it at the right.
+
+    Shapes and labels are laid out in one update rather than one add_shape / add_annotation call each.
+    """
+    shapes, labels = list(fig.layout.shapes), list(fig.layout.annotations)
+    for design, block in rows.groupby("design", sort=False):
+        top, bottom = block["row"].min() - 0.5, block["row"].max() + 0.5
+        shapes.append(dict(
+            type="rect", xref="paper", x0=0, x1=1, y0=top, y1=bottom,
+            fillcolor=schema.DESIGN.colours[design], line=dict(width=0), layer="below",
+        ))
+        labels.append(dict(
+            x=label_x, y=(top + bottom) / 2, text=f"<b>{short_label(schema.DESIGN.label(design), 16)}</b>",
+            showarrow=False, xanchor="left", align="left", font=dict(size=BASE_FONT_SIZE - 1, color=TEXT_COLOUR),
+        ))
+    fig.update_layout(shapes=shapes, annotations=labels)
+
+
+def _edp_hover(cells: pd.DataFrame) -> list[str]:
+    return hover_texts(
+        cells["label"],
+        category_fields(cells, ("design", "outcome", "direction"))
+        + [
+            (schema.K_FORM.title, cells["k_form"]),
+            (schema.LABELS["n_participants"], counts_text(cells["n"])),
+            (schema.LABELS["headline"], cells["headline"]),
+        ],
+    )

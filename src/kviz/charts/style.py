@@ -1,0 +1,299 @@
+"""The one look every chart shares, and the helpers every chart builder uses.
+
+A builder takes the typed (filtered) findings frame and the active-filter caption as `subtitle`, and returns a
+figure ready for a slide: the shared light, high-contrast look, a title and a subtitle naming the filters;
+colours, symbols, labels and orders only from `kviz.schema`; every data string escaped before plotly sees it
+(plotly renders a subset of HTML in titles, ticks, legends and hover text, so a headline such as "<b>" must reach
+the reader as text); an empty frame gives a figure with a plain message and no axes, never an exception.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import re
+from typing import Iterable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kviz import schema
+
+NO_DATA_MESSAGE = "No findings match the current filters"
+
+# The one shared look: white background, dark text, large type that survives a projector.
+TEXT_COLOUR = "#1A1A1A"
+MUTED_TEXT_COLOUR = "#4D4D4D"
+GRID_COLOUR = "#E3E3E3"
+AXIS_COLOUR = "#7F7F7F"
+MARKER_OUTLINE = "#333333"
+FONT_FAMILY = "'Source Sans Pro', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+BASE_FONT_SIZE = 15
+TITLE_FONT_SIZE = 22
+SUBTITLE_FONT_SIZE = 14
+SUBTITLE_WIDTH = 135  # characters per subtitle line before it wraps
+HOVER_WIDTH = 70
+HORIZONTAL_COLUMNS = 5  # column headers stay horizontal up to this many columns, then they are slanted
+COLUMN_LABEL_ANGLE = 40
+CHARACTER_WIDTH = 0.55 * BASE_FONT_SIZE  # average label character width, to reserve room for slanted labels
+TITLE_GAP = 12  # pixels between the subtitle and the plot area (more where annotations sit on top of the plot)
+FACET_TITLE_SPACE = 40
+TITLE_LINE_HEIGHT = 1.3 * TITLE_FONT_SIZE  # plotly spaces every line of the title block like a title line
+TITLE_TOP = 24
+DEFAULT_PLOT_HEIGHT = 400
+
+SLIDE_AXIS = dict(
+    showgrid=True,
+    gridcolor=GRID_COLOUR,
+    linecolor=AXIS_COLOUR,
+    showline=True,
+    ticks="outside",
+    tickcolor=AXIS_COLOUR,
+    tickfont=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
+    zeroline=False,
+    title=dict(font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE + 1, color=TEXT_COLOUR)),
+    automargin=True,
+)
+SLIDE_LAYOUT = dict(
+    font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
+    title=dict(
+        # Normal weight: the title itself is bold (<b>), its subtitle lines are not, whatever a page theme says.
+        font=dict(family=FONT_FAMILY, size=TITLE_FONT_SIZE, color=TEXT_COLOUR, weight="normal"),
+        # The title block (title, then subtitle lines in the same text, so automargin sizes them together)
+        # sits above the plot area and anything drawn there (top tick labels, facet titles).
+        xref="container",
+        x=0,
+        xanchor="left",
+        yref="paper",
+        y=1,
+        yanchor="bottom",
+        pad=dict(l=12, b=TITLE_GAP),
+        automargin=True,
+    ),
+    paper_bgcolor="#FFFFFF",
+    plot_bgcolor="#FFFFFF",
+    legend=dict(
+        font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE - 1, color=TEXT_COLOUR),
+        title=dict(font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR)),
+        grouptitlefont=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE, color=TEXT_COLOUR),
+        bgcolor="rgba(255,255,255,0.9)",
+        tracegroupgap=14,
+    ),
+    hoverlabel=dict(
+        font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE - 1, color=TEXT_COLOUR),
+        bgcolor="#FFFFFF",
+        bordercolor=AXIS_COLOUR,
+        align="left",
+    ),
+    margin=dict(l=20, r=20, t=40, b=20),
+    bargap=0.2,
+)
+# The same look as a template, for anyone building a figure of their own in this style.
+SLIDE_TEMPLATE = go.layout.Template(layout=dict(SLIDE_LAYOUT, xaxis=SLIDE_AXIS, yaxis=SLIDE_AXIS))
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """`base` with `override` laid over it, nested dicts merged key by key (override wins)."""
+    result = dict(base)
+    for key, value in override.items():
+        both_dicts = isinstance(value, dict) and isinstance(base.get(key), dict)
+        result[key] = _merged(base[key], value) if both_dicts else value
+    return result
+
+
+def apply_slide_look(fig: go.Figure) -> None:
+    """Lay the slide look under the builder's own settings as explicit layout values, not only as a template:
+    a page theme (Streamlit's, unless the page passes theme=None) overrides template values but not these."""
+    layout = _merged(SLIDE_LAYOUT, fig.layout.to_plotly_json())
+    for name in [key for key in layout if re.fullmatch(r"[xy]axis\d*", key)] or ["xaxis", "yaxis"]:
+        layout[name] = _merged(SLIDE_AXIS, layout.get(name, {}))
+    fig.layout = go.Layout(layout, template=SLIDE_TEMPLATE)
+
+
+# ----------------------------------------------------------------------------------------------- text helpers
+
+
+def escape(text: object) -> str:
+    """A data string made safe for plotly text: <, > and & shown as themselves, never as markup."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+@functools.lru_cache(maxsize=None)
+def _line_pattern(width: int) -> re.Pattern:
+    """Up to `width` characters ending at a space (or a `width`-long piece of an unbroken word)."""
+    return re.compile(r"\S.{0,%d}(?=\s|$)|\S{1,%d}" % (width - 1, width))
+
+
+def wrapped(text: str, width: int) -> str:
+    """Escape, then wrap long text into lines joined with plotly's <br> (regex-based: fast on 100k rows)."""
+    if len(text) <= width:
+        return escape(text)
+    return "<br>".join(escape(line) for line in _line_pattern(width).findall(text))
+
+
+def short_label(label: str, width: int = 14) -> str:
+    """A category label wrapped onto two lines for crowded axes."""
+    return wrapped(label, width)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def wrapped_column(values: pd.Series, width: int = HOVER_WIDTH) -> pd.Series:
+    """`wrapped` for a column, computed once per distinct value."""
+    values = values.astype(str)
+    return values.map({value: wrapped(value, width) for value in values.unique().tolist()})
+
+
+def hover_texts(heading: pd.Series, fields: Sequence[tuple[str, pd.Series]]) -> list[str]:
+    """Hover text per row: `heading` in bold, then 'Label: value' for each field whose value is not empty."""
+    text = "<b>" + wrapped_column(heading) + "</b>"
+    for label, column in fields:
+        values = wrapped_column(column.fillna(""))
+        text = text + ("<br>" + escape(label) + ": " + values).where(values != "", "")
+    return text.tolist()
+
+
+def category_fields(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, pd.Series]]:
+    """Hover fields for categorical columns: the vocabulary's title and each row's label."""
+    return [(schema.VOCABULARIES[column].title, category_labels(frame[column], column)) for column in columns]
+
+
+def category_labels(series: pd.Series, column: str) -> pd.Series:
+    """Human labels for a categorical column (missing values become '')."""
+    return series.astype("string").map(schema.VOCABULARIES[column].labels).fillna("").astype(str)
+
+
+def counts_text(series: pd.Series) -> pd.Series:
+    return series.map(lambda n: "" if pd.isna(n) else f"{int(n):,}").astype(str)
+
+
+# --------------------------------------------------------------------------------------------- layout helpers
+
+
+def titled(
+    fig: go.Figure, title: str, subtitle: str = "", notes: Iterable[str] = (), top_space: int = TITLE_GAP
+) -> go.Figure:
+    """Apply the shared template, the title and a subtitle (the filter caption, then any notes).
+
+    `top_space` is the room in pixels kept between the subtitle and the plot area, for what sits there.
+    """
+    style = f"font-size:{SUBTITLE_FONT_SIZE}px;color:{MUTED_TEXT_COLOUR};font-weight:normal"
+    lines = [f"<b>{escape(title)}</b>"]
+    for text in (subtitle, *notes):  # each wrapped line gets its own span: styles end at a <br>
+        lines += [f'<span style="{style}">{line}</span>' for line in wrapped(text, SUBTITLE_WIDTH).split("<br>") if line]
+    # Builders size their plot area; the title block and the space under it come on top.
+    title_height = int(TITLE_LINE_HEIGHT * len(lines)) + TITLE_TOP + top_space
+    fig.update_layout(
+        title=dict(text="<br>".join(lines), pad_b=top_space),
+        height=(fig.layout.height or DEFAULT_PLOT_HEIGHT) + title_height,
+    )
+    apply_slide_look(fig)
+    return fig
+
+
+def empty_figure(title: str, subtitle: str = "", message: str = NO_DATA_MESSAGE, notes: Iterable[str] = ()) -> go.Figure:
+    """A figure with no axes and one plain message: what every builder returns when there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=escape(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=BASE_FONT_SIZE + 3, color=MUTED_TEXT_COLOUR),
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=200)
+    return titled(fig, title, subtitle, notes)
+
+
+def marker_style(colour: str, symbol: str, size, **extra) -> dict:
+    """A fully opaque marker with a dark outline; open symbols get a thicker line in their own colour."""
+    outline = dict(width=2.5) if symbol.endswith("-open") else dict(color=MARKER_OUTLINE, width=1)
+    # plotly fades markers with per-point sizes to 70 % unless told otherwise.
+    return dict(color=colour, symbol=symbol, size=size, opacity=1, line=outline, **extra)
+
+
+def legend_only(name: str, group: str, group_title: str, **marker) -> go.Scatter:
+    """A legend entry with no points, for encodings that are not traces of their own (symbol, size)."""
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        name=escape(name),
+        marker=marker,
+        legendgroup=group,
+        legendgrouptitle=dict(text=escape(group_title)),
+        hoverinfo="skip",
+    )
+
+
+def outcome_order(present: Iterable[str] = (), include_key: bool = False) -> list[str]:
+    """Outcome codes in display order: the key outcomes first, then the rest in schema order.
+
+    Only outcomes in `present` are listed, plus the key outcomes when `include_key` is true.
+    """
+    wanted = set(present) | (set(schema.KEY_OUTCOMES) if include_key else set())
+    ordered = list(schema.KEY_OUTCOMES) + [c for c in schema.OUTCOME.codes if c not in schema.KEY_OUTCOMES]
+    return [code for code in ordered if code in wanted]
+
+
+def present_codes(frame: pd.DataFrame, column: str) -> list[str]:
+    """The codes of a categorical column that occur in `frame`, in schema order."""
+    seen = {str(code) for code in frame[column].dropna().unique()}
+    if column == "outcome":
+        return outcome_order(seen)
+    return [code for code in schema.VOCABULARIES[column].codes if code in seen]
+
+
+def outcome_columns(fig: go.Figure, columns: list[str]) -> int:
+    """Outcome labels as column headers above the plot; returns the height they need (for `titled`).
+
+    Up to a few columns the labels stay horizontal (wrapped); more are slanted so they never overlap.
+    """
+    labels = [schema.OUTCOME.label(code) for code in columns]
+    slanted = len(columns) > HORIZONTAL_COLUMNS
+    fig.update_xaxes(
+        tickvals=list(range(len(columns))),
+        ticktext=[escape(label) if slanted else short_label(label) for label in labels],
+        tickangle=-COLUMN_LABEL_ANGLE if slanted else 0,
+        side="top",
+        showline=False,
+        ticks="",
+    )
+    if slanted:
+        longest = max(len(label) for label in labels) * CHARACTER_WIDTH
+        return int(longest * math.sin(math.radians(COLUMN_LABEL_ANGLE))) + 2 * BASE_FONT_SIZE
+    lines = max(short_label(label).count("<br>") + 1 for label in labels)
+    return int(lines * BASE_FONT_SIZE * 1.3) + BASE_FONT_SIZE
+
+
+def count_axis(axis_update, largest: int, title: str = "Publications") -> None:
+    """A count axis from zero: whole numbers only (no 0.5 publications), room for labels above the bars."""
+    axis_update(
+        title_text=title,
+        range=[0, largest * 1.15 + 0.5],
+        dtick=1 if largest <= 6 else None,
+        tickformat=",d",
+    )
+
+
+def chart_config(filename: str, image_format: str = "png") -> dict:
+    """plotly config for slide-ready export: no logo, the camera button saves a 3× image named `filename`.
+
+    `image_format` may be 'svg' for charts without WebGL traces (WebGL cannot be vector-exported).
+    """
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", filename).strip("-.") or "kviz_chart"
+    return {
+        "displaylogo": False,
+        # The toolbar (camera included) appears while the pointer is over the chart: always shown, it covered
+        # the right end of long titles and cluttered projected slides.
+        "displayModeBar": "hover",
+        "responsive": True,
+        "toImageButtonOptions": {"format": image_format, "scale": 3, "filename": safe_name, "width": None, "height": None},
+    }

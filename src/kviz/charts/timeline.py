@@ -1,0 +1,201 @@
+"""Time charts: every dated finding on a time axis, and publications per year by vitamin K form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kviz import schema, stats
+from kviz.charts.style import (
+    BASE_FONT_SIZE, GRID_COLOUR, MARKER_OUTLINE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, category_fields,
+    count_axis, counts_text, empty_figure, escape, hover_texts, legend_only, marker_style, plural,
+    present_codes, titled,
+)
+
+# Above this many markers the timeline draws with WebGL: SVG scatter gets slow in the browser.
+WEBGL_THRESHOLD = 1000
+# The timeline draws at most this many markers (a seeded random sample beyond it): every marker carries its
+# hover text, so 100k markers meant ~50 MB sent to the browser and seconds of building, for a cloud no one reads.
+TIMELINE_MAX_POINTS = 3000
+TIMELINE_AXES = ("outcome", "design")
+MAX_LABELLED_YEARS = 30  # publications per year: totals are written above the bars up to this many years
+# Findings sharing a timeline row and month are spread over at most JITTER_SPAN of the row's height.
+JITTER_STEP, JITTER_SPAN = 0.17, 0.7
+
+# --------------------------------------------------------------------------------------------------- timeline
+
+
+def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.Figure:
+    """Every dated finding on a time axis; y = 'outcome' or 'design'; colour = direction, symbol = design.
+
+    Findings sharing a row and month are spread vertically so none hides another. Hover: headline, design,
+    form, dose, n, citation. customdata = (finding_id, study_id) per marker, for selections. Beyond
+    TIMELINE_MAX_POINTS dated findings, a seeded random sample of that many is drawn and the subtitle says so.
+    """
+    if y not in TIMELINE_AXES:
+        raise ValueError(f"y must be one of {', '.join(TIMELINE_AXES)}, not {y!r}")
+    vocabulary = schema.VOCABULARIES[y]
+    title = f"Findings over time, by {vocabulary.title.lower()}"
+    dated = frame[frame[schema.PUBLISHED_DATE].notna()]
+    undated = len(frame) - len(dated)
+    notes = [f"{plural(undated, 'undated finding')} not shown"] if undated else []
+    if dated.empty:
+        message = NO_DATA_MESSAGE if frame.empty else "None of the matching findings has a publication date"
+        return empty_figure(title, subtitle, message, notes)
+
+    if len(dated) > TIMELINE_MAX_POINTS:
+        notes.append(
+            f"A random sample of {TIMELINE_MAX_POINTS:,} of the {len(dated):,} dated findings is shown: "
+            "narrow the filters to see every one"
+        )
+        dated = dated.sample(n=TIMELINE_MAX_POINTS, random_state=0)
+    rows_order = present_codes(dated, y)
+    points = _timeline_points(dated, y, rows_order)
+    scatter = go.Scattergl if len(points) > WEBGL_THRESHOLD else go.Scatter
+    fig = go.Figure()
+    # One trace per (direction, design): a single symbol per trace keeps 100k-point figures fast to build.
+    # The direction is the legend group, so clicking a direction in the legend hides all its markers.
+    for number, direction in enumerate(present_codes(points, "direction")):
+        label = escape(schema.DIRECTION.label(direction))
+        fig.add_trace(  # the legend entry: a colour swatch, since marker shapes stand for designs here
+            go.Bar(
+                x=[None],
+                y=[None],
+                name=label,
+                marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color=MARKER_OUTLINE, width=1)),
+                legendgroup=direction,
+                legendgrouptitle=dict(text=escape(schema.DIRECTION.title) if number == 0 else ""),
+                hoverinfo="skip",
+            )
+        )
+        of_direction = points[points["direction"] == direction]
+        for design in present_codes(of_direction, "design"):
+            part = of_direction[of_direction["design"] == design]
+            fig.add_trace(
+                scatter(
+                    x=part[schema.PUBLISHED_DATE],
+                    y=part["y_position"],
+                    mode="markers",
+                    name=label,
+                    marker=marker_style(
+                        schema.DIRECTION.colours[direction],
+                        schema.DESIGN.symbols[design],
+                        12 if scatter is go.Scatter else 8,
+                    ),
+                    customdata=part[["finding_id", "study_id"]].to_numpy(),
+                    hovertext=part["hover"].to_numpy(),
+                    hoverinfo="text",
+                    legendgroup=direction,
+                    showlegend=False,
+                )
+            )
+    for design in present_codes(points, "design"):
+        fig.add_trace(
+            legend_only(
+                schema.DESIGN.label(design),
+                "design",
+                schema.DESIGN.title,
+                symbol=schema.DESIGN.symbols[design],
+                color=MUTED_TEXT_COLOUR,
+                size=11,
+            )
+        )
+    fig.update_xaxes(title_text="Publication date", type="date")
+    fig.update_yaxes(
+        tickvals=list(range(len(rows_order))),
+        ticktext=[escape(vocabulary.label(code)) for code in rows_order],
+        range=[len(rows_order) - 0.5, -0.5],
+        showgrid=False,
+    )
+    fig.update_layout(
+        # Lines between the rows, set in one go: each add_hline call re-processes the figure's whole layout.
+        shapes=[
+            dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=boundary - 0.5, y1=boundary - 0.5,
+                 line=dict(color=GRID_COLOUR, width=1))
+            for boundary in range(1, len(rows_order))
+        ],
+        height=max(320, 80 * len(rows_order) + 90), hovermode="closest", legend=dict(tracegroupgap=4),
+    )
+    return titled(fig, title, subtitle, notes)
+
+
+def _timeline_points(dated: pd.DataFrame, y: str, rows_order: list[str]) -> pd.DataFrame:
+    """The dated rows with a jittered y position and their hover text."""
+    points = dated.copy()
+    row_index = points[y].astype(str).map({code: i for i, code in enumerate(rows_order)})
+    month = points[schema.PUBLISHED_DATE].dt.to_period("M")
+    group = points.groupby([row_index, month], sort=False)
+    rank = group.cumcount()
+    size = group["finding_id"].transform("size")
+    step = np.minimum(JITTER_STEP, JITTER_SPAN / np.maximum(size - 1, 1))
+    points["y_position"] = row_index + (rank - (size - 1) / 2) * step
+    published = points["published"].map({p: _month_text(p) for p in points["published"].unique().tolist()})
+    points["hover"] = hover_texts(
+        points["headline"],
+        [("Published", published)]
+        + category_fields(points, ("outcome", "direction", "design", "k_form", "d3"))
+        + [
+            (schema.LABELS["dose_text"], points["dose_text"]),
+            (schema.LABELS["n_participants"], counts_text(points["n_participants"])),
+            (schema.LABELS["citation"], points["citation"]),
+        ],
+    )
+    return points
+
+
+def _month_text(published: str) -> str:
+    """'2019-05' -> 'May 2019'; a year alone stays as it is."""
+    return pd.Timestamp(published).strftime("%b %Y") if len(published) > 4 else published
+
+
+# -------------------------------------------------------------------------------------- publications per year
+
+
+def publications_per_year(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
+    """Distinct publications per year, stacked by vitamin K form (a publication on several forms counts once,
+    under 'several forms')."""
+    title = "Publications per year, by vitamin K form"
+    dated = frame[frame[schema.YEAR].notna()]
+    undated = frame.loc[frame[schema.YEAR].isna(), "study_id"].nunique()
+    notes = [f"{plural(undated, 'undated publication')} not shown"] if undated else []
+    if dated.empty:
+        message = NO_DATA_MESSAGE if frame.empty else "None of the matching findings has a publication date"
+        return empty_figure(title, subtitle, message, notes)
+
+    studies = pd.DataFrame(
+        {"year": dated.groupby("study_id")[schema.YEAR].min().astype(int), "k_form": stats.publication_forms(dated)}
+    )
+    counts = pd.crosstab(studies["year"], studies["k_form"])
+    years = list(range(int(counts.index.min()), int(counts.index.max()) + 1))
+    counts = counts.reindex(years, fill_value=0)
+    fig = go.Figure()
+    for form in [code for code in schema.K_FORM.codes if code in counts.columns]:
+        label = escape(schema.K_FORM.label(form))
+        fig.add_trace(
+            go.Bar(
+                x=years,
+                y=counts[form].tolist(),
+                name=label,
+                marker=dict(color=schema.K_FORM.colours[form], line=dict(color="#FFFFFF", width=0.5)),
+                hovertemplate=f"{label}<br>%{{x}}: %{{y}} publication(s)<extra></extra>",
+            )
+        )
+    totals = counts.sum(axis=1)
+    if len(years) <= MAX_LABELLED_YEARS:  # totals above the bars; beyond this they crowd into each other
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=totals.tolist(),
+                text=[f"{t:,}" if t else "" for t in totals],
+                mode="text",
+                textposition="top center",
+                textfont=dict(size=BASE_FONT_SIZE - 2, color=MUTED_TEXT_COLOUR),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(barmode="stack", legend_title_text=escape(schema.K_FORM.title), height=380)
+    fig.update_xaxes(title_text="Year of publication", tickformat="d", dtick=1 if len(years) <= 20 else None, showgrid=False)
+    count_axis(fig.update_yaxes, int(totals.max()))
+    return titled(fig, title, subtitle, notes)

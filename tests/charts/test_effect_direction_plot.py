@@ -1,0 +1,93 @@
+"""The effect direction plot."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from kviz import schema, stats
+from kviz.charts import effect_direction_plot, style
+
+from tests.charts.conftest import hover_texts, point_traces, points, visible_texts
+
+# ------------------------------------------------------------------------------------ effect direction plot
+
+
+def test_effect_direction_plot_symbols_and_colours_are_the_schema_directions(typed_frame):
+    fig = effect_direction_plot.effect_direction_plot(typed_frame)
+    drawn = point_traces(fig)
+    label_to_code = {schema.DIRECTION.label(c): c for c in schema.DIRECTION.codes}
+    codes = [label_to_code[t.name] for t in drawn]
+    assert codes == [c for c in schema.EFFECT_DIRECTIONS if c in codes]
+    for trace, code in zip(drawn, codes):
+        assert trace.marker.symbol == schema.DIRECTION.symbols[code]
+        assert trace.marker.color == schema.DIRECTION.colours[code]
+    assert {"triangle-up", "triangle-down"} <= {t.marker.symbol for t in drawn}
+
+
+def test_effect_direction_plot_leaves_out_rows_without_a_direction(typed_frame):
+    fig = effect_direction_plot.effect_direction_plot(typed_frame)
+    studies = {c[0] for t in point_traces(fig) for c in t.customdata}
+    assert studies == set(stats.effect_rows(typed_frame)["study_id"])
+    assert schema.DIRECTION.label(stats.NO_EFFECT_STATED) not in [t.name for t in fig.data]
+
+
+def test_effect_direction_plot_columns_start_with_the_key_outcomes(typed_frame):
+    fig = effect_direction_plot.effect_direction_plot(typed_frame)
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert ticks[:3] == [style.escape(label) for label in schema.labelled("outcome", schema.KEY_OUTCOMES)]
+    assert fig.layout.xaxis.side == "top"
+
+
+def test_effect_direction_plot_groups_and_shades_rows_by_design(typed_frame):
+    fig = effect_direction_plot.effect_direction_plot(typed_frame)
+    designs = [c for c in schema.DESIGN.codes if c in set(stats.effect_rows(typed_frame)["design"].astype(str))]
+    assert [s.fillcolor for s in fig.layout.shapes] == [schema.DESIGN.colours[c] for c in designs]
+    labels = [a.text for a in fig.layout.annotations]
+    assert [re.sub("<[^>]+>", " ", text).split() for text in labels] == [
+        style.escape(schema.DESIGN.label(c)).split() for c in designs
+    ]
+    tops = [s.y0 for s in fig.layout.shapes]
+    assert tops == sorted(tops)
+
+
+def test_effect_direction_plot_sizes_markers_by_sample_size(typed_frame):
+    fig = effect_direction_plot.effect_direction_plot(typed_frame)
+    by_study = stats.effect_rows(typed_frame).groupby("study_id")["n_participants"].max()
+    for trace in point_traces(fig):
+        for (study, _), size in zip(trace.customdata, trace.marker.size):
+            n = by_study[study]
+            assert size == schema.sample_size_band(None if pd.isna(n) else int(n))[1]
+    legend = [t.name for t in fig.data if t.legendgroup == "size"]
+    bands = [band[0] for band in schema.SAMPLE_SIZE_BANDS] + [schema.SAMPLE_SIZE_UNKNOWN[0]]
+    assert legend == [style.escape(band) for band in bands]
+
+
+def test_effect_direction_plot_caps_to_the_most_recent_publications(frame_of):
+    count = effect_direction_plot.MAX_EDP_PUBLICATIONS + 10
+    rows = [{"study_id": f"s{i:03d}", "published": f"{1950 + i}-01", "citation": f"Author{i}, A title. J. {1950 + i}"}
+            for i in range(count)]
+    fig = effect_direction_plot.effect_direction_plot(frame_of(rows))
+    assert f"the {effect_direction_plot.MAX_EDP_PUBLICATIONS} most recent of {count} publications" in fig.layout.title.text
+    labels = list(fig.layout.yaxis.ticktext)
+    assert len(labels) == effect_direction_plot.MAX_EDP_PUBLICATIONS
+    assert f"Author{count - 1} {1950 + count - 1}" in labels and "Author0 1950" not in labels
+
+
+def test_effect_direction_plot_labels_tell_publications_apart(frame_of):
+    rows = [{"study_id": "a", "published": "2011-01", "citation": "Site page one"},
+            {"study_id": "b", "published": "2011-05", "citation": "Site page two"},
+            {"study_id": "c", "published": "", "citation": ""}]
+    labels = list(effect_direction_plot.effect_direction_plot(frame_of(rows)).layout.yaxis.ticktext)
+    assert sorted(labels) == ["Site page one 2011", "Site page two 2011", "c (undated)"]
+    same = [{"study_id": s, "published": "2011-0" + m, "citation": "Vitamin D Life"} for s, m in (("x", "3"), ("y", "1"))]
+    assert sorted(effect_direction_plot.effect_direction_plot(frame_of(same)).layout.yaxis.ticktext) == [
+        "Vitamin D Life 2011a", "Vitamin D Life 2011b"
+    ]
+
+
+def test_effect_direction_plot_says_when_nothing_has_a_direction(frame_of):
+    fig = effect_direction_plot.effect_direction_plot(frame_of([{"direction": "not_applicable"}]))
+    assert not fig.data and "direction of effect" in fig.layout.annotations[0].text
