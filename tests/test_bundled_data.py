@@ -10,7 +10,7 @@ from typing import NamedTuple
 import pandas as pd
 import pytest
 
-from kviz import schema
+from kviz import schema, screening
 from kviz.loader import DEFAULT_DATA_PATH, load_findings
 
 DATA_DOC = Path(__file__).resolve().parents[1] / "docs" / "DATA.md"
@@ -42,7 +42,7 @@ SEED_ITEMS: tuple[SeedItem, ...] = (
     SeedItem("Bone increased: stiffness (D), flexibility (K2)", "2020-09", "vdl-2020-09-stiffness", "flexible",
              {"source_match": "not_identified"}),
     SeedItem("Bone quality improved 2X by D plus K2 – meta-analysis", "2020-03", "kuang-2020", "vitamin D",
-             {"design": "meta_analysis", "d3": "yes"}),
+             {"design": "meta_analysis", "d3": "with_d3"}),
     SeedItem("Vitamin D and Calcium do not increase bone density – RCT", "2019-08", "burt-2019", "calcium",
              {"design": "rct", "k_form": "none"}),
     SeedItem("Vitamin K reduced bone fractures by 24 percent – meta-analysis", "2019-05", "mott-2019", "fracture",
@@ -74,16 +74,16 @@ SEED_ITEMS: tuple[SeedItem, ...] = (
              "breast cancer"),
     SeedItem("Healthy bones need Ca, D, Mg, Silicon, K, Boron", "2012", "price-2012", "boron"),
     SeedItem("Vitamin D, K2, Magnesium together increase bone density", "2012-01", "genuis-2012", "magnesium",
-             {"d3": "yes"}),
+             {"d3": "with_d3"}),
     SeedItem("Bone spurs not produced with enough D3, K2", "2011-11", "vdl-2011-11-bone-spurs", "spurs"),
     SeedItem("Vitamin K1 reduced hip fracture but K2 did not", "2011-08", "apalset-2011", "hip fracture",
-             {"design": "observational", "outcome": "fracture"}),
+             {"design": "cohort", "outcome": "fracture"}),
     SeedItem("Women with hip fractures very low on D3 and K", "2011-03", "vdl-2011-03-low-dk", "hip fracture"),
     SeedItem("Vitamin K2 from natto improved bone mineral density", "2011-03", "fujita-2011", "natto",
-             {"k_form": "MK-7", "design": "observational"}),
+             {"k_form": "mixed", "design": "observational"}),
     # "Some other Vitamin K in Vitamin D Life" list (its "Hard bones" item is the one above).
     SeedItem("1.4 X more likely to die if both D and K low", "2020-08", "van-ballegooijen-2020", "vitamin D",
-             {"d3": "yes"}),
+             {"d3": "k_and_d_status"}),
     SeedItem("COVID associated with low Vitamin K – many studies", "", "dofferhoff-2021", "COVID-19",
              {"outcome": "covid"}),
     SeedItem("COVID associated with low Vitamin K – many studies", "", "linneberg-2021", "COVID-19",
@@ -199,10 +199,73 @@ def test_rows_of_one_study_share_date_design_and_citation(findings):
     assert (per_study <= 1).all().all(), per_study[(per_study > 1).any(axis=1)]
 
 
-def test_data_doc_maps_every_finding_id(findings, data_doc):
+def test_data_doc_maps_every_seed_and_added_finding_id(findings, data_doc):
     mentioned = set(re.findall(r"`([a-z0-9][a-z0-9_.-]*)`", data_doc))
-    missing = sorted(set(findings["finding_id"]) - mentioned)
+    mapped = findings[findings["study_id"].isin(findings.loc[findings["source"] != "search", "study_id"])]
+    missing = sorted(set(mapped["finding_id"]) - mentioned)
     assert not missing, f"docs/DATA.md does not mention: {missing}"
+
+
+def test_every_study_traces_to_an_included_screening_record_and_back(findings):
+    records = screening.load_screening()
+    assert screening.trace_problems(records, findings) == []
+    searched = set(findings.loc[findings["source"] == "search", "study_id"])
+    via_search = set(records.loc[(records["found_via"] == "search") & (records["decision"] == "included"), "study_id"])
+    assert searched <= via_search
+
+
+def test_every_evidence_url_is_https_and_only_untraced_claims_lack_one(findings):
+    urls = findings["evidence_url"]
+    assert urls[urls != ""].str.startswith("https://").all()
+    missing = findings[urls == ""]
+    assert (missing["source_match"] == schema.UNTRACED).all(), sorted(missing["finding_id"])
+
+
+def test_d3_codes_fit_the_design_and_the_vitamin_k_given(findings):
+    given = findings[findings["d3"].isin(["with_d3", "without_d3"])]
+    assert given["design"].isin(["rct", "trial", "meta_analysis"]).all()
+    assert (given["k_form"] != "none").all()
+    d_only = findings[findings["d3"] == "d3_only"]
+    assert (d_only["k_form"] == "none").all() and d_only["dose_ug_per_day"].isna().all()
+    status = findings[findings["d3"] == "k_and_d_status"]
+    assert status["design"].isin(["cohort", "observational"]).all()
+    non_human = findings[findings["design"].isin(["lab", "review", "opinion"])]
+    assert (non_human["d3"] == "not_reported").all()
+
+
+def test_flagged_rows_cite_their_notice(findings):
+    flagged = findings[findings["integrity"].isin(schema.FLAGGED)]
+    assert set(flagged["integrity"]) == {"concern", "retracted"}
+    assert flagged["notes"].str.contains(r"Retract|concern|[Cc]aution|questioned").all()
+
+
+def test_the_evidence_base_holds_the_trials_and_meta_analyses_a_reviewer_expects(findings):
+    about_k = findings[findings["k_form"] != "none"]
+    trials = about_k[(about_k["design"] == "rct")].drop_duplicates("study_id")
+    assert len(trials) >= 25
+    assert (trials["n_participants"] >= 50).sum() >= 20
+    assert findings.loc[findings["design"] == "meta_analysis", "study_id"].nunique() >= 6
+    big_cohorts = findings[(findings["design"] == "cohort") & (findings["n_participants"] >= 1000)]
+    assert big_cohorts["study_id"].nunique() >= 6
+    with_d3 = findings[findings["d3"] == "with_d3"]
+    assert with_d3["study_id"].nunique() >= 10
+
+
+def test_key_outcomes_carry_estimates_with_their_confidence_intervals(findings):
+    numeric = findings[findings["outcome"].isin(schema.KEY_OUTCOMES) & findings["estimate"].notna()]
+    assert len(numeric) >= 15
+    assert numeric[["measure", "ci_low", "ci_high"]].notna().all().all()
+
+
+def test_row_errors_found_by_the_audit_stay_fixed(findings):
+    by_id = findings.set_index("finding_id")
+    assert "boron" in by_id.at["price-2012-intake-shortfalls", "headline"]
+    assert "mice" not in by_id.at["goncalves-2015-d-k-competition", "headline"]
+    assert pd.isna(by_id.at["dofferhoff-2021-covid", "n_participants"])
+    assert by_id.at["kim-2015-bone-density", "direction"] == "not_applicable"
+    assert by_id.at["grassroots-2020-vitamin-d-response", "source_match"] == "probable"
+    assert by_id.at["mcfarlin-2017-cardiac-output", "source_match"] == "probable"
+    assert by_id.at["burt-2019-bone-density", "direction"] != "harm"
 
 
 def test_data_doc_describes_every_column_and_code(data_doc):
