@@ -1,40 +1,77 @@
-"""About & method: where the findings come from, how they were coded, the data dictionary, the limitations."""
-
-import datetime
+"""About & method: where the findings come from, how they were found and coded, the data dictionary, limitations."""
 
 import pandas as pd
 import streamlit as st
 
-from kviz import schema, ui
+from kviz import data_version, schema, screening, ui
+from kviz.charts import flow
 
 SEED_REVIEW_DOI = "10.1007/s00223-022-00955-3"
 
 view = ui.page_view("About & method", shows_findings=False)
-path = ui.data_path()
-changed = datetime.date.fromtimestamp(path.stat().st_mtime)
-st.caption(f"Data file: {path.name} · {len(view.findings):,} findings · last changed {changed:%d %B %Y}")
+version = data_version.read_version(ui.data_path())
+st.caption(
+    f"Data file: {ui.data_path().name} · {len(view.findings):,} findings · "
+    + (f"data {version.label}" if version else "no data version recorded")
+)
+if version and version.summary:
+    st.text(version.summary)
 
 st.header("Sources", divider="gray")
 st.markdown(
+    "- **A documented search** — human studies of vitamin K (K1, MK-4, MK-7, other menaquinones, or vitamin K "
+    "status) on bone density, fracture, bone quality and muscle: randomised trials, meta-analyses, cohorts, and "
+    "every study that gave vitamin K with vitamin D3. Queries, dates and inclusion rules are in `docs/SEARCH.md`; "
+    "every record considered is listed below, with the reason for each exclusion.\n"
     "- **The seed review** — Alonso N, Meinitzer A, Fritz-Petrin E, Enko D, Herrmann M. *Role of Vitamin K in "
     "Bone and Muscle Metabolism.* Calcified Tissue International 2023;112(2):178–196 (online 12 February 2022). "
     "Each finding stated in its abstract is a row.\n"
-    "- **The Vitamin D Life list** — the headlines of the site's overview page “Vitamin K and Vitamin D”. "
-    "Each headline was traced, where possible, to the study behind it and coded from that study's abstract; "
-    "where the headline overstates the study, the *Notes* say so.\n"
-    "- **Added studies** — studies the curators added where the seed leaves gaps (muscle; vitamin D3 and "
-    "vitamin K status), coded from their published abstracts.\n"
-    "- Facts come from public abstract pages (PubMed, PMC, journals); nothing was filled in from memory.\n"
+    "- **The Vitamin D Life list** — the headlines of the site's overview page “Vitamin K and Vitamin D”, each "
+    "traced where possible to the study behind it; where a headline overstates its study, the *Notes* say so, and "
+    "claims no study could be traced to stay visible as *untraced*.\n"
+    "- Every fact was read on a public page (PubMed, PMC, publisher and repository pages), named in each finding's "
+    "*Read at* link; nothing was filled in from memory.\n"
     "- **Effect direction plot** — after Thomson & Thomas (2013), as revised by Boon & Thomson (2021)."
 )
 st.link_button("Seed review at doi.org", ui.doi_link(SEED_REVIEW_DOI), icon=":material/open_in_new:")
 
+st.header("How the studies were found", divider="gray")
+records = ui.bundled_screening()
+if records is None:
+    st.info("The findings file in use has no screening records beside it, so there is no search flow to draw.")
+else:
+    bundled = ui.bundled_findings()
+    if ui.data_selection().frame is not None:
+        st.caption("The flow describes the bundled findings' search, not your upload.")
+    search_flow = screening.flow(records, bundled)
+    st.plotly_chart(flow.search_flow(search_flow), width="stretch", config={"displaylogo": False})
+    with st.expander(f"All {len(records):,} records considered"):
+        listed = pd.DataFrame({
+            "Decision": records["decision"].map(schema.DECISION.label),
+            "Reason": records["reason"].map(schema.EXCLUSION_REASON.label),
+            "Title": records["title"],
+            "Year": records["year"],
+            "Found via": records["found_via"].map(schema.RECORD_SOURCE.label),
+            "Page": records["url"].map(ui.https_link),
+            "DOI": records["doi"].map(ui.doi_link),
+            "Study ID": records["study_id"],
+        })
+        st.dataframe(
+            listed, hide_index=True, width="stretch", placeholder="—",
+            column_config={
+                "Title": st.column_config.TextColumn(width="large"),
+                "Year": st.column_config.NumberColumn(format="%d"),
+                "Page": st.column_config.LinkColumn(display_text=r"https://(?:www\.)?([^/]+)"),
+                "DOI": st.column_config.LinkColumn(display_text=r"https://doi\.org/(.+)"),
+            },
+        )
+
 st.header("How rows were coded", divider="gray")
 st.markdown(
-    "One row is one **finding**: what one publication reported for one outcome and one vitamin K form. "
-    "Rows of the same publication share a *Study ID*, so charts count publications, not rows. "
-    "Numbers (participants, dose, duration) are filled only when the source states them; nothing is estimated. "
-    "The direction of effect is coded from the authors' own results, as follows:"
+    "One row is one **finding**: what one publication reported for one outcome (and, in a factorial trial, one "
+    "comparison). Rows of the same publication share a *Study ID*, so charts count publications, not rows. "
+    "Numbers (participants, dose, duration, effect sizes) are filled only when the source states them; nothing is "
+    "estimated. The direction of effect is the study's own result for that outcome:"
 )
 
 
@@ -49,13 +86,18 @@ def vocabulary_table(vocabulary: schema.Vocabulary) -> pd.DataFrame:
 
 
 st.dataframe(vocabulary_table(schema.DIRECTION), hide_index=True, width="stretch")
+st.markdown("Vitamin D3 is coded by what people were **given**, so that *With D3* answers “does K with D3 work?”:")
+st.dataframe(vocabulary_table(schema.D3), hide_index=True, width="stretch")
+st.markdown("Publications retracted or under a published integrity concern are marked wherever they appear:")
+st.dataframe(vocabulary_table(schema.INTEGRITY), hide_index=True, width="stretch")
 st.markdown("How sure we are which study a claim refers to:")
 st.dataframe(vocabulary_table(schema.SOURCE_MATCH), hide_index=True, width="stretch")
 
 st.header("Data dictionary", divider="gray")
 st.markdown(
     "The columns of `findings.csv`, in file order. Categorical columns take the codes listed below; the "
-    "app shows their labels. The full curation guide is `docs/DATA.md` in the repository."
+    "app shows their labels. Columns not *in every file* came later: files without them still load. The full "
+    "curation guide is `docs/DATA.md` in the repository."
 )
 st.dataframe(
     pd.DataFrame(
@@ -64,13 +106,17 @@ st.dataframe(
             "Label": [c.label for c in schema.COLUMNS],
             "Type": [c.kind for c in schema.COLUMNS],
             "Required": [c.required for c in schema.COLUMNS],
+            "In every file": [c.in_every_file for c in schema.COLUMNS],
             "Meaning": [c.description for c in schema.COLUMNS],
         }
     ),
     hide_index=True,
     width="stretch",
     height="content",
-    column_config={"Required": st.column_config.CheckboxColumn("Required")},
+    column_config={
+        "Required": st.column_config.CheckboxColumn("Required"),
+        "In every file": st.column_config.CheckboxColumn("In every file"),
+    },
 )
 for column, vocabulary in schema.VOCABULARIES.items():
     with st.expander(f"{vocabulary.title} — codes of `{column}`"):
@@ -78,8 +124,8 @@ for column, vocabulary in schema.VOCABULARIES.items():
 
 st.header("Limitations", divider="gray")
 st.markdown(
-    "- **Counting is not weighing.** Charts count publications by direction; they ignore sample size, "
-    "study quality and the size of effects. The vote count is exploratory, not a meta-analysis.\n"
+    "- **Counting is not weighing.** Direction charts count publications; they ignore sample size, study quality "
+    "and the size of effects. The vote count is exploratory, not a meta-analysis.\n"
     "- **Vitamin K status is hard to measure.** Serum vitamin K is technically difficult to measure, so "
     "studies rely on food questionnaires or undercarboxylated proteins (such as ucOC or dp-ucMGP) that other "
     "factors also influence (Alonso et al.).\n"
@@ -87,6 +133,8 @@ st.markdown(
     "have no human outcomes; opinions and narrative reviews add no new evidence.\n"
     "- **Overlap.** Meta-analyses pool trials that may also appear as rows of their own, and participant "
     "totals can count the same people twice.\n"
-    "- **Selection.** The table starts from one review and one website's list; it is not a systematic "
-    "search, and untraced claims are kept visible as stated rather than silently dropped."
+    "- **Integrity.** Several Japanese trials of menatetrenone were retracted for fabricated data or questioned; "
+    "they are flagged, and early meta-analyses that pooled them are marked too.\n"
+    "- **The search read stored copies of abstract pages**, not the live databases: a study whose pages could not "
+    "be reached is listed as *facts not readable* rather than coded from memory, and one curator read each area."
 )

@@ -39,7 +39,7 @@ def test_https_link_keeps_https():
 def test_table_frame_shows_labels_not_codes_and_links(typed_frame):
     table = ui.table_frame(typed_frame)
     for column, vocabulary in schema.VOCABULARIES.items():
-        shown = set(table[column].astype(str))
+        shown = set(table[column].dropna().astype(str))
         assert shown <= set(vocabulary.labels.values()), column
         assert not shown & (set(vocabulary.codes) - set(vocabulary.labels.values())), column
     dois = table["doi"].dropna()

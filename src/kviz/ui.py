@@ -23,7 +23,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from kviz import export, figures, filters, loader, schema, upload
+from kviz import effect_sizes, export, filters, loader, schema, screening, upload
+from kviz.charts.catalogue import Chart
+from kviz.charts.style import chart_config
 from kviz.filters import FilterState
 from kviz.loader import FindingsError
 
@@ -81,6 +83,21 @@ def bundled_findings() -> pd.DataFrame | None:
         problems = error
     show_problems(problems, "The findings file could not be loaded.")
     return None
+
+
+@st.cache_resource(max_entries=2)
+def _load_screening(path: str, modified_ns: int, size: int) -> pd.DataFrame:
+    return screening.load_screening(path)
+
+
+def bundled_screening() -> pd.DataFrame | None:
+    """The screening records of the findings file in use, or None when it has none (or they do not load)."""
+    path = screening.screening_path_for(data_path())
+    try:
+        stat = path.stat()
+        return _load_screening(str(path), stat.st_mtime_ns, stat.st_size)
+    except (OSError, FindingsError):
+        return None
 
 
 def show_problems(error: FindingsError, headline: str) -> None:
@@ -160,6 +177,8 @@ DIRECTION = Choice(
 CHOICES: tuple[Choice, ...] = (FORM, SUBTYPE, D3, OUTCOME, DESIGN, DIRECTION)
 YEARS_KEY = "years"
 UNTRACED_KEY = "untraced"
+FLAGGED_KEY = "flagged"
+TOGGLE_KEYS = (UNTRACED_KEY, FLAGGED_KEY)
 SEARCH_KEY = "q"
 URL_BOOLEANS = ("true", "false")  # how Streamlit writes a bound toggle into the URL
 
@@ -170,7 +189,7 @@ def filter_defaults(findings: pd.DataFrame) -> dict[str, Any]:
     bounds = filters.year_bounds(findings)
     if bounds is not None:
         defaults[YEARS_KEY] = bounds
-    defaults[UNTRACED_KEY] = True
+    defaults.update(dict.fromkeys(TOGGLE_KEYS, True))
     defaults[SEARCH_KEY] = ""
     return defaults
 
@@ -205,7 +224,7 @@ def _ignored_url_values(bounds: tuple[int, int] | None) -> list[str]:
     years = st.query_params.get_all(YEARS_KEY)
     if years and (bounds is None or len(years) != 2 or not all(_year_within(v, bounds) for v in years)):
         ignored.append(f"{YEARS_KEY}={'&'.join(years)}")
-    ignored += [f"{UNTRACED_KEY}={v}" for v in st.query_params.get_all(UNTRACED_KEY) if v.lower() not in URL_BOOLEANS]
+    ignored += [f"{key}={v}" for key in TOGGLE_KEYS for v in st.query_params.get_all(key) if v.lower() not in URL_BOOLEANS]
     return ignored
 
 
@@ -239,11 +258,17 @@ def _sidebar_filters(findings: pd.DataFrame) -> FilterState:
         "Include untraced claims", value=True, key=UNTRACED_KEY, bind="query-params",
         help="Claims from the Vitamin D Life list for which no study could be identified.",
     )
+    include_flagged = st.toggle(
+        "Include retracted or questioned studies", value=True, key=FLAGGED_KEY, bind="query-params",
+        help="Findings from publications that were retracted or are under an expression of concern. They are "
+        "marked wherever they appear; switch this off to leave them out.",
+    )
     search = st.text_input(
         "Search", key=SEARCH_KEY, bind="query-params", icon=":material/search:",
         placeholder="Words in headline, citation, population, notes",
     )
-    state = FilterState(**values, years=years, include_untraced=include_untraced, search=search or "")
+    state = FilterState(**values, years=years, include_untraced=include_untraced, include_flagged=include_flagged,
+                        search=search or "")
     if opened_from_link:
         st.session_state[_LINK_KEY] = (ignored, state)
     return state
@@ -346,11 +371,12 @@ def page_choice(label: str, options: dict[str, str], key: str, help: str = "") -
 # ------------------------------------------------------------------------------------------------ charts
 
 
-def chart(view: View, figure: go.Figure, name: str, *, key: str | None = None, selectable: bool = False) -> Any:
-    """Draw a figure full width; its camera button saves an image named after the chart and the filters."""
-    file_name = export.file_stem(view.state, datetime.date.today(), name)
+def chart(view: View, chart: Chart, *, key: str | None = None, selectable: bool = False) -> Any:
+    """Draw a catalogue chart full width for the view; its camera button saves an image named after the chart
+    and the filters."""
     return st.plotly_chart(
-        figure, width="stretch", config=figures.chart_config(file_name), key=key,
+        chart.figure(view.rows, view.state), width="stretch",
+        config=chart_config(chart.filename(view.state, datetime.date.today())), key=key,
         on_select="rerun" if selectable else "ignore", selection_mode=("points", "box"),
     )
 
@@ -402,7 +428,7 @@ def _column_config() -> dict[str, Any]:
             config[column.name] = st.column_config.LinkColumn(label, help=help, display_text=r"https://doi\.org/(.+)")
         elif column.kind == "url":
             config[column.name] = st.column_config.LinkColumn(label, help=help, display_text=r"https://(?:www\.)?([^/]+)")
-        elif column.kind in ("int", "float"):
+        elif column.is_number:
             config[column.name] = st.column_config.NumberColumn(label, help=help, format="localized")
         else:
             config[column.name] = st.column_config.TextColumn(label, help=help, width=_COLUMN_WIDTHS.get(column.name))
@@ -456,17 +482,29 @@ def _number(value: Any) -> str:
 
 
 _CARD_NUMBERS = ("n_participants", "dose_ug_per_day", "duration_months")
-_CARD_TEXTS = (("population", "dose_text", "effect_size"), ("citation", "notes", "doi"))
+_CARD_TEXTS = (("comparison", "site", "population", "dose_text", "effect_size"), ("citation", "notes", "doi"))
+_INTEGRITY_BADGES = {"concern": "orange", "retracted": "red"}
+
+
+def _card_line(row: pd.Series) -> str:
+    """'2013-03 · Randomised trial · Double-blind · K2 as MK-7 · K given without D3 · Bone density': schema labels
+    and the validated date only, since a caption renders markdown."""
+    codes = (schema.VOCABULARIES[column].label(row[column])
+             for column in ("design", "blinding", "k_form", "d3", "outcome") if pd.notna(row[column]))
+    return " · ".join([row["published"] or "Undated", *codes])
 
 
 def finding_card(row: pd.Series) -> None:
-    """One finding in full, every data string as plain text, with its DOI and source links."""
-    labels = [schema.VOCABULARIES[column].label(row[column]) for column in ("design", "k_form", "d3", "outcome")]
+    """One finding in full, every data string as plain text, with its DOI, source and evidence links."""
     with st.container(border=True):
-        st.caption(" · ".join([row["published"] or "Undated", *labels]))
+        st.caption(_card_line(row))
+        if row["integrity"] in _INTEGRITY_BADGES:
+            st.badge(schema.INTEGRITY.label(row["integrity"]), color=_INTEGRITY_BADGES[row["integrity"]],
+                     icon=":material/report:")
         st.text(row["headline"])
         facts = [
             (schema.LABELS["direction"], schema.DIRECTION.label(row["direction"])),
+            ("Effect (95% CI)", effect_sizes.effect_text(row)),
             *((schema.LABELS[column], _number(row[column])) for column in _CARD_NUMBERS),
             (schema.LABELS["source_match"], schema.SOURCE_MATCH.label(row["source_match"])),
         ]
@@ -478,9 +516,11 @@ def finding_card(row: pd.Series) -> None:
                 for name in names:
                     if row[name]:
                         _fact(schema.LABELS[name], row[name])
-        links = [("Open at doi.org", doi_link(row["doi"])), ("Open source page", https_link(row["url"]))]
+        links = {"Open at doi.org": doi_link(row["doi"]), "Open source page": https_link(row["url"])}
+        if https_link(row["evidence_url"]) not in links.values():
+            links["Page the facts were read on"] = https_link(row["evidence_url"])
         with st.container(horizontal=True):
-            for label, url in links:
+            for label, url in links.items():
                 if url:
                     st.link_button(label, url, icon=":material/open_in_new:")
 

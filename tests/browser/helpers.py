@@ -24,6 +24,8 @@ from typing import Callable, Iterator
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from kviz import schema
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 FIXTURE_DATA = Path(__file__).resolve().parent / "data" / "findings-fixture.csv"
@@ -34,6 +36,7 @@ MK7_COUNT = "6 of 18 findings · 5 publications"
 MK7_WITH_D3_COUNT = "4 of 18 findings · 3 publications"
 # The sidebar filters the tests drive, and the URL query that sets them to MK-7 with D3.
 FORM, SUBTYPE, WITH_D3 = "Vitamin K form", "K2 subtype", "With D3"
+WITH_D3_LABEL = schema.D3.label("with_d3")  # how captions and title cards name the chosen pill
 MK7_WITH_D3_QUERY = "form=K2&k2=MK-7&d3=With+D3"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

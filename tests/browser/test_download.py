@@ -18,11 +18,11 @@ CASES = {
     # id: (server fixture, data file, URL query, equivalent CLI options, button, CLI format option)
     "fixture-mk7-with-d3": (
         "server", FIXTURE_DATA, "form=K2&k2=MK-7&d3=With+D3",
-        ["--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "yes"], "Download CSV", [],
+        ["--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "with_d3"], "Download CSV", [],
     ),
     "fixture-mk7-with-d3-excel": (
         "server", FIXTURE_DATA, "form=K2&k2=MK-7&d3=With+D3",
-        ["--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "yes"], "Download CSV for Excel", ["--excel"],
+        ["--k-form", "K2", "--k2-subtype", "MK-7", "--d3", "with_d3"], "Download CSV for Excel", ["--excel"],
     ),
     "bundled-all": ("bundled_server", BUNDLED, "", [], "Download CSV", []),
 }  # fmt: skip

@@ -3,6 +3,7 @@ redraw the charts; the filters survive page changes; a copied link restores them
 
 from playwright.sync_api import Page, expect
 
+
 from .helpers import (
     ALL_COUNT,
     FORM,
@@ -11,6 +12,7 @@ from .helpers import (
     MK7_WITH_D3_COUNT,
     SUBTYPE,
     WITH_D3,
+    WITH_D3_LABEL,
     Server,
     assert_charts_drawn,
     assert_mk7_with_d3_shown,
@@ -50,7 +52,7 @@ def test_k2_mk7_and_d3_narrow_the_findings_and_redraw_the_charts(server: Server,
     open_path(page, server, "timeline")
     narrow_to_mk7_with_d3(page)
     main = page.get_by_test_id("stMainBlockContainer")
-    for named in ("K2", "MK-7", WITH_D3):  # the page itself says which filters are active
+    for named in ("K2", "MK-7", WITH_D3_LABEL):  # the page itself says which filters are active
         expect(main).to_contain_text(named)
     screenshot(page, "filters-timeline-mk7-with-d3")
 

@@ -9,6 +9,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from .helpers import (
     MK7_WITH_D3_QUERY,
     WITH_D3,
+    WITH_D3_LABEL,
     Server,
     assert_charts_drawn,
     assert_mk7_with_d3_shown,
@@ -71,7 +72,7 @@ def test_presentation_link_restores_the_slide_and_the_filters(
     page = new_context().new_page()
     open_path(page, server, "presentation", MK7_WITH_D3_QUERY)
     title_card = page.get_by_test_id("stMainBlockContainer")
-    for named in ("MK-7", WITH_D3, "4 of 18"):
+    for named in ("MK-7", WITH_D3_LABEL, "4 of 18"):
         expect(title_card).to_contain_text(named)
     step(page, "Next")
     step(page, "Next")

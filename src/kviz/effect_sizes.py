@@ -1,0 +1,79 @@
+"""Numeric results of findings: how they read, and how they are turned to face one way before comparing them.
+
+A row's `estimate`, `ci_low` and `ci_high` are kept exactly as printed. Some sources report the comparison the
+other way round (`contrast` = low_vs_high: less vitamin K against more); charts and pooling turn those round so that
+every result compares vitamin K (or more of it) with its comparator: a ratio becomes 1 / ratio with its interval
+ends swapped, a difference changes sign. Ratios measure the risk of an adverse event (fracture, fall, limitation),
+so below 1 favours vitamin K; differences measure something good (bone density, strength), so above 0 does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from kviz import schema
+
+REVERSED = "low_vs_high"
+NO_EFFECT = {"ratio": 1.0, "difference": 0.0}
+
+
+def measure_family(measure: str) -> str:
+    """'ratio' or 'difference' for a MEASURE code."""
+    return schema.MEASURE[measure].family
+
+
+def number_text(value: float) -> str:
+    """A printed number without trailing zeros: 0.45, 1.63, 21.6, -0.06."""
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def effect_text(row: pd.Series) -> str:
+    """'RR 0.45 (95% CI 0.20 to 0.98)' for a row with a numeric result; '' without one."""
+    if pd.isna(row.get("estimate")) or pd.isna(row.get("measure")):
+        return ""
+    text = f"{row['measure']} {number_text(row['estimate'])}"
+    if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")):
+        text += f" (95% CI {number_text(row['ci_low'])} to {number_text(row['ci_high'])})"
+    if row.get("contrast") == REVERSED:
+        text += ", less vs more vitamin K"
+    return text
+
+
+def oriented(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with estimate, ci_low and ci_high turned to compare vitamin K (or more of it) with its comparator.
+
+    Adds `reoriented` (bool): True where the printed numbers were turned round.
+    """
+    result = rows.copy()
+    turned = (result["contrast"] == REVERSED).fillna(False).to_numpy(dtype=bool)
+    ratio = result["measure"].isin(schema.RATIO_MEASURES).to_numpy(dtype=bool)
+    estimate = result["estimate"].to_numpy(dtype=np.float64, na_value=np.nan)
+    low = result["ci_low"].to_numpy(dtype=np.float64, na_value=np.nan)
+    high = result["ci_high"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        flip_ratio, flip_difference = turned & ratio, turned & ~ratio
+        estimate = np.where(flip_ratio, 1 / estimate, np.where(flip_difference, -estimate, estimate))
+        low, high = (np.where(flip_ratio, 1 / high, np.where(flip_difference, -high, low)),
+                     np.where(flip_ratio, 1 / low, np.where(flip_difference, -low, high)))
+    result["estimate"], result["ci_low"], result["ci_high"] = estimate, low, high
+    result["reoriented"] = turned
+    return result
+
+
+def log_scale(measure: str) -> bool:
+    return measure_family(measure) == "ratio"
+
+
+def favours_vitamin_k(measure: str, estimate: float) -> bool:
+    """Whether an oriented estimate lies on the vitamin K side of no effect."""
+    return estimate < 1 if log_scale(measure) else estimate > 0
+
+
+def standard_error(measure: str, low: float, high: float) -> float:
+    """The standard error a 95% CI implies, on the log scale for ratios."""
+    if log_scale(measure):
+        low, high = math.log(low), math.log(high)
+    return (high - low) / (2 * 1.959963984540054)
