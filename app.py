@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
     st.Page("pages/effects.py", title="Effect directions", icon=":material/change_history:"),
+    st.Page("pages/effect_sizes.py", title="Effect sizes", icon=":material/linear_scale:"),
     st.Page("pages/map.py", title="Evidence map", icon=":material/bubble_chart:"),
     st.Page("pages/table.py", title="Evidence table", icon=":material/table_rows:"),
     st.Page("pages/presentation.py", title="Presentation", icon=":material/slideshow:"),

@@ -30,9 +30,11 @@ def _row(finding_id: str, study_id: str, published: str, design: str, k_form: st
 
 VARIED_ROWS: list[dict[str, str]] = [
     _row("k1-bmd-2008", "k1-trial-2008", "2008-10", "rct", "K1", "with_d3", "bone_density", "no_effect", "identified",
-         "added", "440", "5000", "24", headline="K1 did not change bone density", doi="10.5555/k1.2008"),
+         "added", "440", "5000", "24", headline="K1 did not change bone density", doi="10.5555/k1.2008",
+         measure="pct_diff", estimate="-0.06", ci_low="-0.67", ci_high="0.54", unit="%", site="lumbar spine"),
     _row("mk7-bmd-2013", "mk7-trial-2013", "2013-09", "rct", "MK-7", "without_d3", "bone_density", "benefit", "identified",
-         "seed_list", "244", "180", "36", headline="MK-7 slowed bone loss", url="https://example.org/mk7"),
+         "seed_list", "244", "180", "36", headline="MK-7 slowed bone loss", url="https://example.org/mk7",
+         measure="pct_diff", estimate="0.9", ci_low="0.2", ci_high="1.6", unit="%", site="lumbar spine"),
     _row("mk7-quality-2013", "mk7-trial-2013", "2013-09", "rct", "MK-7", "without_d3", "bone_quality", "benefit",
          "identified", "seed_list", "244", "180", "36", headline="MK-7 kept bone strength"),
     _row("mk4-fracture-2006", "mk4-meta-2006", "2006", "meta_analysis", "MK-4", "not_reported", "fracture",

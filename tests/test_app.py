@@ -23,9 +23,11 @@ REGISTERED_PAGES = [
     f"pages/{path.name}" for path in sorted((ROOT / "pages").glob("*.py"))
     if f'"pages/{path.name}"' in Path(APP).read_text(encoding="utf-8")
 ]
-DATA_PAGES = ["pages/overview.py", "pages/timeline.py", "pages/effects.py", "pages/map.py", "pages/table.py"]
+DATA_PAGES = ["pages/overview.py", "pages/timeline.py", "pages/effects.py", "pages/effect_sizes.py", "pages/map.py",
+              "pages/table.py"]
 PAGES = [*DATA_PAGES, "pages/about.py"]
-CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 3, "pages/map.py": 1}
+CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 3, "pages/effect_sizes.py": 1,
+               "pages/map.py": 1, "pages/about.py": 0}  # the fixture has no screening records: no search flow
 ALL_COUNT = "17 of 17 findings · 15 publications"
 EMPTY_MESSAGE = "No findings match these filters"
 
@@ -275,7 +277,7 @@ def test_a_broken_findings_file_shows_every_problem_and_no_traceback(tmp_path, m
     broken = tmp_path / "broken.csv"
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace(",rct,", ",randomised,", 1)
-    lines[3] = lines[3].replace(",no,", ",maybe,", 1)
+    lines[3] = lines[3].replace(",without_d3,", ",maybe,", 1)
     broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setenv(ui.DATA_ENV_VAR, str(broken))
     at = open_page("pages/overview.py")

@@ -175,6 +175,36 @@ def _report(args: argparse.Namespace) -> int:
     return _run_filtered(args, make)
 
 
+def _pool(args: argparse.Namespace) -> int:
+    from kviz import meta_analysis  # statsmodels is imported only when pooling is asked for
+
+    state = filter_state(args)
+    if len(state.outcomes) != 1:
+        print("error: pool needs exactly one --outcome (the outcome whose estimates are pooled)", file=sys.stderr)
+        return 2
+    try:
+        table = load_findings(args.data)
+    except FindingsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    rows = filters.apply_filters(table, state)
+    analysis = meta_analysis.analyse(rows, state.outcomes[0], args.measure, args.by, args.method,
+                                     exclude_open_label=args.exclude_open_label)
+    result = analysis.table
+    if result.empty:
+        print("warning: nothing to pool: no site has two or more comparable findings", file=sys.stderr)
+    data = result.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
+    return _write(data, args.output or STDOUT, "", f"{len(result)} pooled estimates · {filters.caption(state)}")
+
+
+def _measure(text: str) -> str:
+    """argparse type: a MEASURE code or label, case-insensitively."""
+    names = {name.lower(): code for code in schema.MEASURE.codes for name in (code, schema.MEASURE.label(code))}
+    if text.strip().lower() not in names:
+        raise argparse.ArgumentTypeError(f"unknown measure {text!r}; allowed: {', '.join(schema.MEASURE.codes)}")
+    return names[text.strip().lower()]
+
+
 def _stamp(args: argparse.Namespace) -> int:
     path = data_version.stamp(args.data, args.version, args.summary, datetime.date.today())
     print(f"Stamped {path}: version {args.version}")
@@ -228,6 +258,20 @@ def build_parser() -> argparse.ArgumentParser:
         "kviz_<filters>_<date>_report.html",
         _report,
     )
+    pool = _add_filtered_command(
+        commands, "pool",
+        "print exploratory pooled estimates (the Effect sizes page's table) as CSV",
+        "Pool the estimates of one outcome and measure across the findings that pass the filters, by site, design "
+        "family and subgroup, exactly as the Effect sizes page does (random effects, exploratory). Prints CSV: "
+        + ", ".join(("site", "subgroup", "k", "estimate", "ci_low", "ci_high", "tau2", "i2", "method")) + ".",
+        "standard output",
+        _pool,
+    )
+    pool.add_argument("--measure", required=True, type=_measure, help=f"effect measure: {', '.join(schema.MEASURE.codes)}")
+    pool.add_argument("--by", default="k_form", choices=("k_form", "d3", "design"), help="subgroups (default: k_form)")
+    pool.add_argument("--method", default="pm", choices=("dl", "pm"),
+                      help="τ² estimator: dl DerSimonian-Laird, pm Paule-Mandel (default)")
+    pool.add_argument("--exclude-open-label", action="store_true", help="pool without open-label trials")
     return parser
 
 

@@ -17,6 +17,22 @@ import pandas as pd
 from kviz import schema
 
 REVERSED = "low_vs_high"
+# Site groups: results are pooled only within one. A site text belongs to the group whose phrase occurs first in it
+# ("femoral neck (lumbar spine no difference)" is femoral neck); text matching none is its own group.
+SITE_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "bone_density": (("lumbar spine", "Lumbar spine"), ("femoral neck", "Femoral neck"), ("total hip", "Total hip"),
+                     ("osteoporosis", "Osteoporosis"), ("total bmd", "Total body"), ("total body", "Total body"),
+                     ("whole body", "Total body"), ("radius", "Radius")),
+    "fracture": (("non-vertebral", "Non-vertebral fracture"), ("nonvertebral", "Non-vertebral fracture"),
+                 ("hip fracture", "Hip fracture"), ("vertebral", "Vertebral fracture"),
+                 ("any fracture", "Any fracture"), ("clinical fracture", "Any fracture"),
+                 ("osteoporotic", "Any fracture"), ("fracture", "Any fracture")),
+    "muscle": (("grip", "Grip strength"), ("mobility limitation", "Mobility limitation"),
+               ("mobility disability", "Mobility disability"), ("frailty", "Frailty"), ("falls", "Falls"),
+               ("up-and-go", "Timed Up-and-Go"), ("calf", "Calf circumference"),
+               ("functional performance", "Functional performance"), ("sway", "Postural sway"),
+               ("cramp", "Cramps")),
+}
 NO_EFFECT = {"ratio": 1.0, "difference": 0.0}
 
 
@@ -61,6 +77,14 @@ def oriented(rows: pd.DataFrame) -> pd.DataFrame:
     result["estimate"], result["ci_low"], result["ci_high"] = estimate, low, high
     result["reoriented"] = turned
     return result
+
+
+def site_group(outcome: str, site: str, unit: str = "") -> str:
+    """The group a result's site belongs to, with its unit when it has one: 'Lumbar spine (g/cm²)'."""
+    text = (site or "").lower()
+    found = [(text.find(phrase), label) for phrase, label in SITE_GROUPS.get(outcome, ()) if phrase in text]
+    group = min(found)[1] if found else (site.strip() or "Site not stated")
+    return f"{group} ({unit})" if unit and unit != "%" else group
 
 
 def log_scale(measure: str) -> bool:

@@ -371,11 +371,12 @@ def page_choice(label: str, options: dict[str, str], key: str, help: str = "") -
 # ------------------------------------------------------------------------------------------------ charts
 
 
-def chart(view: View, chart: Chart, *, key: str | None = None, selectable: bool = False) -> Any:
-    """Draw a catalogue chart full width for the view; its camera button saves an image named after the chart
-    and the filters."""
+def chart(view: View, chart: Chart, *, figure: go.Figure | None = None, key: str | None = None,
+          selectable: bool = False) -> Any:
+    """Draw a catalogue chart full width for the view (or `figure`, a variant of it built with a page's own choices);
+    its camera button saves an image named after the chart and the filters."""
     return st.plotly_chart(
-        chart.figure(view.rows, view.state), width="stretch",
+        figure if figure is not None else chart.figure(view.rows, view.state), width="stretch",
         config=chart_config(chart.filename(view.state, datetime.date.today())), key=key,
         on_select="rerun" if selectable else "ignore", selection_mode=("points", "box"),
     )

@@ -22,6 +22,7 @@ CHARTS_PER_PAGE = {
     "": 1,  # overview: direction summary
     "timeline": 2,  # timeline, publications per year
     "effects": 3,  # effect direction plot, direction counts, vote count
+    "effect_sizes": 1,  # forest plot
     "map": 1,  # evidence map
     "table": 0,
     "presentation": 0,  # the title card; every slide's chart: test_presentation.py

@@ -14,7 +14,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from kviz.charts import directions, effect_direction_plot, evidence_map, timeline
+from kviz.charts import directions, effect_direction_plot, evidence_map, forest, timeline
 from kviz.export import file_stem
 from kviz.filters import FilterState, caption
 
@@ -48,6 +48,7 @@ PUBLICATIONS_PER_YEAR = Chart("publications-per-year", "Publications per year", 
 EFFECT_DIRECTION_PLOT = Chart(
     "effect-direction-plot", "Effect direction plot", effect_direction_plot.effect_direction_plot
 )
+FOREST_PLOT = Chart("forest-plot", "Effect sizes with 95% CIs (exploratory pooling)", forest.forest_chart)
 K1_VS_K2 = Chart(
     "direction-counts-k1-vs-k2", "Direction of effect: K1 vs K2",
     functools.partial(directions.direction_counts, split="k_family"),
@@ -61,16 +62,17 @@ EVIDENCE_MAP = Chart("evidence-map", "Evidence map: vitamin K form × outcome", 
 
 CHARTS: tuple[Chart, ...] = (
     DIRECTION_SUMMARY, TIMELINE_BY_OUTCOME, TIMELINE_BY_DESIGN, PUBLICATIONS_PER_YEAR, EFFECT_DIRECTION_PLOT,
-    K1_VS_K2, WITH_VS_WITHOUT_D3, VOTE_COUNT, EVIDENCE_MAP,
+    FOREST_PLOT, K1_VS_K2, WITH_VS_WITHOUT_D3, VOTE_COUNT, EVIDENCE_MAP,
 )
 BY_KEY: dict[str, Chart] = {chart.key: chart for chart in CHARTS}
 TIMELINES: dict[str, Chart] = {"outcome": TIMELINE_BY_OUTCOME, "design": TIMELINE_BY_DESIGN}
 COMPARISONS: dict[str, Chart] = {"k_family": K1_VS_K2, "d3": WITH_VS_WITHOUT_D3}
 
 REPORT_CHARTS: tuple[Chart, ...] = (
-    DIRECTION_SUMMARY, TIMELINE_BY_OUTCOME, EFFECT_DIRECTION_PLOT, K1_VS_K2, WITH_VS_WITHOUT_D3, EVIDENCE_MAP,
+    DIRECTION_SUMMARY, TIMELINE_BY_OUTCOME, EFFECT_DIRECTION_PLOT, FOREST_PLOT, K1_VS_K2, WITH_VS_WITHOUT_D3,
+    EVIDENCE_MAP,
 )
 PRESENTATION_CHARTS: tuple[Chart, ...] = (
-    DIRECTION_SUMMARY, TIMELINE_BY_OUTCOME, PUBLICATIONS_PER_YEAR, EFFECT_DIRECTION_PLOT, K1_VS_K2,
+    DIRECTION_SUMMARY, TIMELINE_BY_OUTCOME, PUBLICATIONS_PER_YEAR, EFFECT_DIRECTION_PLOT, FOREST_PLOT, K1_VS_K2,
     WITH_VS_WITHOUT_D3, VOTE_COUNT, EVIDENCE_MAP,
 )
