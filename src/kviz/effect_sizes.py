@@ -47,15 +47,30 @@ def number_text(value: float) -> str:
 
 
 def effect_text(row: pd.Series) -> str:
-    """'RR 0.45 (95% CI 0.20 to 0.98)' for a row with a numeric result; '' without one."""
+    """'RR 0.45 (95% CI 0.20 to 0.98)' for a row with a numeric result ('MD 0.05 g/cm² (…)' with a unit);
+    '' without one."""
     if pd.isna(row.get("estimate")) or pd.isna(row.get("measure")):
         return ""
-    text = f"{row['measure']} {number_text(row['estimate'])}"
+    unit = row.get("unit") or ""
+    unit = f" {unit}" if unit and unit != "%" else ("%" if unit == "%" else "")
+    text = f"{schema.MEASURE.short_label(row['measure'])} {number_text(row['estimate'])}{unit}"
     if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")):
         text += f" (95% CI {number_text(row['ci_low'])} to {number_text(row['ci_high'])})"
     if row.get("contrast") == REVERSED:
         text += ", less vs more vitamin K"
     return text
+
+
+def effect_texts(frame: pd.DataFrame) -> pd.Series:
+    """`effect_text` for every row, '' where there is no numeric result (one pass over the distinct results)."""
+    present = frame["estimate"].notna() & frame["measure"].notna()
+    texts = pd.Series("", index=frame.index, dtype=object)
+    if present.any():
+        columns = ["measure", "estimate", "ci_low", "ci_high", "unit", "contrast"]
+        distinct = frame.loc[present, columns].drop_duplicates()
+        lookup = {tuple(row): effect_text(pd.Series(row, index=columns)) for row in distinct.itertuples(index=False)}
+        texts[present] = [lookup[tuple(row)] for row in frame.loc[present, columns].itertuples(index=False)]
+    return texts
 
 
 def oriented(rows: pd.DataFrame) -> pd.DataFrame:

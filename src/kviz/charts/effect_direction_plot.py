@@ -8,7 +8,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from kviz import schema, stats
+from kviz import effect_sizes, schema, stats
 from kviz.charts.style import (
     AXIS_COLOUR, BASE_FONT_SIZE, NO_DATA_MESSAGE, TEXT_COLOUR, category_fields, counts_text, empty_figure,
     escape, hover_texts, legend_only, marker_style, outcome_columns, outcome_order, short_label, titled,
@@ -59,13 +59,15 @@ def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
-    """One cell per (publication, design, outcome): its direction, largest known n, forms and headlines."""
+    """One cell per (publication, design, outcome): its direction, largest known n, forms, headlines and the
+    numeric results (estimate and 95% CI) its rows carry."""
     keys = ["study_id", "design", "outcome"]
     directions = stats.study_directions(effect, by=["design"]).astype({"design": str, "outcome": str})
-    details = effect.groupby(keys, observed=True).agg(
+    details = effect.assign(effect=effect_sizes.effect_texts(effect)).groupby(keys, observed=True).agg(
         n=("n_participants", "max"),
         headline=("headline", lambda h: " | ".join(dict.fromkeys(h))),
         k_form=("k_form", lambda f: ", ".join(schema.K_FORM.label(c) for c in dict.fromkeys(f.astype(str)))),
+        effect=("effect", lambda e: " | ".join(dict.fromkeys(t for t in e if t))),
     )
     details = details.reset_index().astype({"design": str, "outcome": str})
     return directions.merge(details, on=keys, how="left")
@@ -177,6 +179,7 @@ def _edp_hover(cells: pd.DataFrame) -> list[str]:
         + [
             (schema.K_FORM.title, cells["k_form"]),
             (schema.LABELS["n_participants"], counts_text(cells["n"])),
+            ("Effect (95% CI)", cells["effect"]),
             (schema.LABELS["headline"], cells["headline"]),
         ],
     )
