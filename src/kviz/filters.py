@@ -38,6 +38,9 @@ class FilterState:
     include_untraced: bool = True
     include_flagged: bool = True  # findings under an integrity concern or retracted (schema.FLAGGED)
     search: str = ""
+    # Not a filter: direction charts, vote counts and the evidence map also count what is not evidence about vitamin K
+    # (reviews, opinion, untraced claims, vitamin D only), marked as such.
+    count_non_evidence: bool = False
 
     def __post_init__(self) -> None:
         for name, vocabulary in MULTI_VALUE_FIELDS.items():
@@ -143,6 +146,8 @@ def describe(state: FilterState) -> list[str]:
         parts.append("Without retracted or questioned studies")
     if state.search:
         parts.append(f"Search: “{state.search}”")
+    if state.count_non_evidence:
+        parts.append("Counting reviews, opinion and untraced claims too")
     return parts
 
 
@@ -164,6 +169,8 @@ def slug(state: FilterState) -> str:
         tokens.append("traced")
     if not state.include_flagged:
         tokens.append("unflagged")
+    if state.count_non_evidence:
+        tokens.append("count-all")
     words = ("".join(ch for ch in w if ch.isalnum()) for w in state.search.split())
     search_token = "-".join(w for w in words if w)[:30].strip("-")
     if search_token:  # a search of punctuation only, e.g. "((", names no file

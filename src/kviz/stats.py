@@ -69,6 +69,65 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float
     return low, high
 
 
+# Why a finding is not evidence about vitamin K, in the order the reasons are tested (the first that applies),
+# with how a count of such findings reads.
+NOT_EVIDENCE_REASONS: dict[str, str] = {
+    "vitamin_d_only": "vitamin D only",
+    "untraced": "untraced",
+    "review": "from narrative reviews",
+    "opinion": "opinion",
+}
+
+
+def not_evidence_reason(frame: pd.DataFrame) -> pd.Series:
+    """Per row, why it is not evidence about vitamin K (a NOT_EVIDENCE_REASONS key), or '' when it is."""
+    reasons = pd.Series("", index=frame.index, dtype=object)
+    tests = {
+        "opinion": frame["design"] == "opinion",
+        "review": frame["design"] == "review",
+        "untraced": frame["source_match"] == schema.UNTRACED,
+        "vitamin_d_only": (frame["k_form"] == "none") | (frame["d3"] == "d3_only"),
+    }
+    for reason in reversed(list(NOT_EVIDENCE_REASONS)):  # the first reason wins: assign it last
+        reasons[tests[reason].fillna(False).to_numpy(dtype=bool)] = reason
+    return reasons
+
+
+def counted_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataFrame, str]:
+    """The rows a direction chart counts, and the note that says what it leaves out (or brought back).
+
+    By default only evidence about vitamin K; with `count_all` every row, and the note names what is not evidence.
+    """
+    reasons = not_evidence_reason(frame)
+    outside = reasons[effect_rows(frame).index]
+    outside = outside[outside != ""]
+    per_reason = outside.value_counts()
+    parts = ", ".join(f"{int(per_reason[key])} {label}" for key, label in NOT_EVIDENCE_REASONS.items()
+                      if per_reason.get(key, 0))
+    total = len(outside)
+    findings = f"{total} finding{'s' if total != 1 else ''} that {'are' if total != 1 else 'is'} not evidence about vitamin K"
+    if count_all:
+        return frame, (f"Also counting {findings} ({parts}), hatched" if total else "")
+    note = f"Left out of the counts: {findings} ({parts})" if total else ""
+    return frame[reasons.to_numpy() == ""], note
+
+
+def rows_behind(frame: pd.DataFrame, outcome: str, direction: str) -> pd.DataFrame:
+    """The rows on `outcome` of the publications a direction chart counts under `direction` for it."""
+    on_outcome = frame[frame["outcome"] == outcome]
+    directions = study_directions(on_outcome)
+    studies = set(directions.loc[directions["direction"] == direction, "study_id"])
+    return on_outcome[on_outcome["study_id"].isin(studies)]
+
+
+def voting_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataFrame, str]:
+    """The rows a vote count pools: primary studies (schema.VOTING_DESIGNS) that are evidence about vitamin K (with
+    `count_all`, reviews and opinion too, never meta-analyses); and the note of `counted_rows`."""
+    rows, note = counted_rows(frame, count_all)
+    designs = schema.VOTING_DESIGNS + (schema.NOT_EVIDENCE_DESIGNS if count_all else ())
+    return rows[rows["design"].isin(designs)], note
+
+
 def effect_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows that carry a direction of effect (not 'no effect stated')."""
     return frame[frame["direction"].isin(schema.EFFECT_DIRECTIONS)]
@@ -138,16 +197,40 @@ def comparison_groups(frame: pd.DataFrame, split: str) -> list[tuple[str, pd.Dat
     raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
 
 
-def evidence_map_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per (k_form, outcome) with findings: publications, publications with an effect direction, and those
-    showing benefit, and the share showing benefit (NaN where no publication has a direction)."""
-    keys = ["k_form", "outcome"]
-    publications = frame.groupby(keys, observed=True)["study_id"].nunique().rename("publications")
-    directions = study_directions(frame, by=["k_form"])
-    with_direction = directions.groupby(keys, observed=True).size().rename("with_direction")
-    benefit = directions[directions["direction"] == BENEFIT].groupby(keys, observed=True).size().rename("benefit")
-    cells = pd.concat([publications, with_direction, benefit], axis=1).fillna(0).astype(int).reset_index()
-    cells["k_form"] = cells["k_form"].astype(str)
-    cells["outcome"] = cells["outcome"].astype(str)
-    cells["share_benefit"] = (cells["benefit"] / cells["with_direction"].where(cells["with_direction"] > 0)).astype(float)
-    return cells
+# The evidence map's optional second dimension: a name, the column it reads, and its groups (label, codes).
+MAP_SPLITS: dict[str, tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
+    "d3": ("Vitamin D3", "d3", (("With D3", ("with_d3",)), ("Without D3", ("without_d3",)), ("D3 only", ("d3_only",)),
+                               ("Other", ("k_and_d_status", "not_reported")))),
+    "design": ("Design", "design", (("Trials", ("rct", "trial")), ("Cohorts and other observational", ("cohort", "observational")),
+                                    ("Meta-analyses", ("meta_analysis",)), ("Other designs", ("lab", "review", "opinion")))),
+}
+
+
+def split_groups(frame: pd.DataFrame, split: str | None) -> pd.Series:
+    """Each row's group label of a MAP_SPLITS split ('' for no split)."""
+    if split is None:
+        return pd.Series("", index=frame.index, dtype=object)
+    _, column, groups = MAP_SPLITS[split]
+    lookup = {code: label for label, codes in groups for code in codes}
+    return frame[column].astype(str).map(lookup).fillna(groups[-1][0])
+
+
+EFFECT_AND_NONE: tuple[str, ...] = (*schema.EFFECT_DIRECTIONS, NO_EFFECT_STATED)
+
+
+def evidence_map_cells(frame: pd.DataFrame, split: str | None = None) -> pd.DataFrame:
+    """Per (k_form, split group, outcome) with findings: publications, and publications per direction (each
+    publication once: rows that disagree count as mixed; rows with no effect stated as 'not_applicable')."""
+    keys = ["k_form", "group", "outcome"]
+    counts = ["publications", *EFFECT_AND_NONE]
+    if frame.empty:
+        return pd.DataFrame({**{key: pd.Series(dtype=str) for key in keys}, **{n: pd.Series(dtype=int) for n in counts}})
+    rows = frame.assign(group=split_groups(frame, split))
+    publications = rows.groupby(keys, observed=True)["study_id"].nunique().rename("publications")
+    directions = study_directions(rows, by=["k_form", "group"])
+    per_direction = directions.groupby([*keys, "direction"], observed=True).size().unstack("direction")
+    per_direction = per_direction.reindex(columns=list(EFFECT_AND_NONE), fill_value=0)
+    cells = pd.concat([publications, per_direction], axis=1).fillna(0).astype(int).reset_index()
+    cells["not_applicable"] = (cells["publications"] - cells[list(schema.EFFECT_DIRECTIONS)].sum(axis=1)).clip(lower=0)
+    return cells.astype({"k_form": str, "outcome": str, "group": str})
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import plotly.graph_objects as go
 import pytest
 
@@ -49,7 +51,7 @@ def test_direction_counts_k1_against_the_whole_k2_family(typed_frame):
                                                           "Bone quality &amp; strength"}
     assert sum(k2["Harm"].values()) == 0
     assert [t.name for t in fig.data if t.showlegend is not False] == schema.labelled("direction", schema.EFFECT_DIRECTIONS)
-    assert "Not shown: 2 publications" in fig.layout.title.text
+    assert "Not shown: 1 publication (Several forms)" in fig.layout.title.text  # only the forms that are there
 
 
 def test_direction_counts_with_against_without_d3(typed_frame):
@@ -86,5 +88,33 @@ def test_vote_count_shows_share_with_wilson_interval_and_sign_test(frame_of):
 def test_vote_count_explains_when_no_outcome_qualifies(typed_frame):
     fig = directions.vote_count(typed_frame)
     assert not fig.data
-    assert f"at least {stats.MIN_PUBLICATIONS} publications" in fig.layout.annotations[0].text
+    assert f"at least {stats.MIN_PUBLICATIONS} primary studies" in fig.layout.annotations[0].text
     assert "exploratory" in fig.layout.title.text
+
+
+def test_vote_count_pools_primary_studies_only_and_says_which(frame_of):
+    rows = [{"study_id": f"b{i}", "direction": "benefit"} for i in range(5)]
+    rows += [{"study_id": f"m{i}", "direction": "benefit", "design": "meta_analysis"} for i in range(3)]
+    rows += [{"study_id": f"r{i}", "direction": "benefit", "design": "review"} for i in range(3)]
+    rows += [{"study_id": f"d{i}", "direction": "harm", "k_form": "none", "d3": "d3_only"} for i in range(2)]
+    fig = directions.vote_count(frame_of(rows))
+    assert any("5 of 5 show benefit" in t for t in visible_texts(fig))  # no meta-analysis, review or D-only vote
+    assert "meta-analyses do not vote" in fig.layout.title.text
+    assert "Left out of the counts: 5 findings that are not evidence about vitamin K" in fig.layout.title.text
+    everything = directions.vote_count(frame_of(rows), count_all=True)
+    assert any("8 of 10 show benefit" in t for t in visible_texts(everything))  # reviews and D-only back; no meta
+
+
+def test_direction_charts_count_no_vitamin_d_only_trial_or_opinion(frame_of):
+    rows = [{"study_id": f"d{i}", "direction": "harm", "k_form": "none", "d3": "d3_only"} for i in range(3)]
+    rows += [{"study_id": f"o{i}", "direction": "benefit", "design": "opinion", "source_match": "not_identified"}
+             for i in range(3)]
+    frame = frame_of(rows)
+    for build in (directions.direction_summary, functools.partial(directions.direction_counts, split="d3"),
+                  directions.vote_count):
+        fig = build(frame)
+        assert not fig.data, build
+        assert "not evidence about vitamin K" in fig.layout.title.text
+    summary = directions.direction_summary(frame, count_all=True)
+    hatched = [t for t in summary.data if t.marker.pattern.shape == directions.HATCH]
+    assert hatched and all(directions.NOT_EVIDENCE_NAME in t.name for t in hatched)

@@ -30,8 +30,17 @@ def test_effect_direction_plot_symbols_and_colours_are_the_schema_directions(typ
 def test_effect_direction_plot_leaves_out_rows_without_a_direction(typed_frame):
     fig = effect_direction_plot.effect_direction_plot(typed_frame)
     studies = {c[0] for t in point_traces(fig) for c in t.customdata}
-    assert studies == set(stats.effect_rows(typed_frame)["study_id"])
+    assert studies == set(stats.effect_rows(stats.counted_rows(typed_frame)[0])["study_id"])
     assert schema.DIRECTION.label(stats.NO_EFFECT_STATED) not in [t.name for t in fig.data]
+
+
+def test_effect_direction_plot_counts_only_evidence_unless_asked_and_marks_the_rest(typed_frame):
+    default = effect_direction_plot.effect_direction_plot(typed_frame)
+    assert "vascular-2020" not in {c[0] for t in point_traces(default) for c in t.customdata}  # an untraced claim
+    assert "Left out of the counts: 1 finding" in default.layout.title.text
+    everything = effect_direction_plot.effect_direction_plot(typed_frame, count_all=True)
+    assert "vascular-2020" in {c[0] for t in point_traces(everything) for c in t.customdata}
+    assert any(tick.endswith(effect_direction_plot.NOT_EVIDENCE_MARK) for tick in everything.layout.yaxis.ticktext)
 
 
 def test_effect_direction_plot_columns_start_with_the_key_outcomes(typed_frame):
@@ -43,7 +52,8 @@ def test_effect_direction_plot_columns_start_with_the_key_outcomes(typed_frame):
 
 def test_effect_direction_plot_groups_and_shades_rows_by_design(typed_frame):
     fig = effect_direction_plot.effect_direction_plot(typed_frame)
-    designs = [c for c in schema.DESIGN.codes if c in set(stats.effect_rows(typed_frame)["design"].astype(str))]
+    counted = stats.effect_rows(stats.counted_rows(typed_frame)[0])
+    designs = [c for c in schema.DESIGN.codes if c in set(counted["design"].astype(str))]
     assert [s.fillcolor for s in fig.layout.shapes] == [schema.DESIGN.colours[c] for c in designs]
     labels = [a.text for a in fig.layout.annotations]
     assert [re.sub("<[^>]+>", " ", text).split() for text in labels] == [

@@ -25,9 +25,12 @@ class Chart:
 
     key: str
     title: str
-    build: Callable[..., go.Figure]  # (frame, subtitle=...) -> Figure
+    build: Callable[..., go.Figure]  # (frame, subtitle=..., [count_all=...]) -> Figure
+    counts: bool = False  # a chart that counts findings: by default only evidence about vitamin K
 
     def figure(self, frame: pd.DataFrame, state: FilterState) -> go.Figure:
+        if self.counts:
+            return self.build(frame, subtitle=caption(state), count_all=state.count_non_evidence)
         return self.build(frame, subtitle=caption(state))
 
     def filename(self, state: FilterState, on: datetime.date) -> str:
@@ -36,7 +39,7 @@ class Chart:
 
 
 DIRECTION_SUMMARY = Chart(
-    "direction-summary", "Bone density, fracture and muscle at a glance", directions.direction_summary
+    "direction-summary", "Bone density, fracture and muscle at a glance", directions.direction_summary, counts=True
 )
 TIMELINE_BY_OUTCOME = Chart(
     "timeline-by-outcome", "Findings over time, by outcome", functools.partial(timeline.timeline, y="outcome")
@@ -46,19 +49,19 @@ TIMELINE_BY_DESIGN = Chart(
 )
 PUBLICATIONS_PER_YEAR = Chart("publications-per-year", "Publications per year", timeline.publications_per_year)
 EFFECT_DIRECTION_PLOT = Chart(
-    "effect-direction-plot", "Effect direction plot", effect_direction_plot.effect_direction_plot
+    "effect-direction-plot", "Effect direction plot", effect_direction_plot.effect_direction_plot, counts=True
 )
 FOREST_PLOT = Chart("forest-plot", "Effect sizes with 95% CIs (exploratory pooling)", forest.forest_chart)
 K1_VS_K2 = Chart(
     "direction-counts-k1-vs-k2", "Direction of effect: K1 vs K2",
-    functools.partial(directions.direction_counts, split="k_family"),
+    functools.partial(directions.direction_counts, split="k_family"), counts=True,
 )
 WITH_VS_WITHOUT_D3 = Chart(
     "direction-counts-with-vs-without-d3", "Direction of effect: with vs without D3",
-    functools.partial(directions.direction_counts, split="d3"),
+    functools.partial(directions.direction_counts, split="d3"), counts=True,
 )
-VOTE_COUNT = Chart("vote-count", "Vote count by direction of effect (exploratory)", directions.vote_count)
-EVIDENCE_MAP = Chart("evidence-map", "Evidence map: vitamin K form × outcome", evidence_map.evidence_map)
+VOTE_COUNT = Chart("vote-count", "Vote count by direction of effect (exploratory)", directions.vote_count, counts=True)
+EVIDENCE_MAP = Chart("evidence-map", "Evidence map: vitamin K form × outcome", evidence_map.evidence_map, counts=True)
 
 CHARTS: tuple[Chart, ...] = (
     DIRECTION_SUMMARY, TIMELINE_BY_OUTCOME, TIMELINE_BY_DESIGN, PUBLICATIONS_PER_YEAR, EFFECT_DIRECTION_PLOT,

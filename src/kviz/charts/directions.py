@@ -1,11 +1,16 @@
 """Direction-of-effect charts: the key-outcome summary, K1 vs K2 / with vs without D3, and the vote count.
 
-They count publications, not rows, and leave out rows whose direction is "no effect stated" (see `kviz.stats`)."""
+They count publications, not rows, and leave out rows whose direction is "no effect stated" (see `kviz.stats`). By
+default they count only evidence about vitamin K (`stats.counted_rows`) and say in the subtitle what they leave
+out; with `count_all` the rest comes back, hatched.
+"""
 
 from __future__ import annotations
 
 import functools
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -16,108 +21,128 @@ from kviz.charts.style import (
 )
 
 SUMMARY_COLUMN_X = 1.06  # where the vote count's "k of n show benefit · p" column starts (share axis units)
+HATCH = "/"  # bars of findings that are not evidence about vitamin K, when they are counted too
+NOT_EVIDENCE_NAME = "not evidence about vitamin K"
+
+
+def _tables(rows: pd.DataFrame, count_all: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Publications per outcome and direction: those that are evidence about vitamin K, and (with `count_all`) the
+    others, each publication and outcome counted once (in the first table when it is in both)."""
+    reasons = stats.not_evidence_reason(rows)
+    evidence = rows[reasons == ""]
+    counted = stats.direction_table(evidence)
+    if not count_all:
+        return counted, counted.iloc[:0]
+    covered = set(zip(evidence["study_id"], evidence["outcome"].astype(str)))
+    new = np.array([(s, str(o)) not in covered for s, o in zip(rows["study_id"], rows["outcome"])], dtype=bool)
+    extra = rows[(reasons != "").to_numpy() & new]
+    return counted, stats.direction_table(extra)
+
+
+def _bars(y: list[str], table: pd.DataFrame, extra: pd.DataFrame, *, hover_prefix: str, text_position: str,
+          show_legend: bool, offset: bool) -> list[go.Bar]:
+    """One bar per direction, and (when `extra` has rows) a hatched bar on top of it for what is not evidence."""
+    bars = []
+    for direction in schema.EFFECT_DIRECTIONS:
+        label = escape(schema.DIRECTION.label(direction))
+        values = table[direction].tolist()
+        group = dict(offsetgroup=direction) if offset else {}
+        bars.append(go.Bar(
+            y=y, x=values, orientation="h", name=label, legendgroup=direction, showlegend=show_legend,
+            marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color="#FFFFFF", width=1)),
+            text=[str(v) if v else "" for v in values], textposition=text_position, insidetextanchor="middle",
+            cliponaxis=False, hovertemplate=f"{hover_prefix}%{{y}}<br>{label}: %{{x}} publication(s)<extra></extra>",
+            **group,
+        ))
+        if not extra.empty and extra[direction].any():
+            more = extra[direction].tolist()
+            bars.append(go.Bar(
+                y=y, x=more, base=values if offset else None, orientation="h", legendgroup=direction,
+                name=f"{label}: {NOT_EVIDENCE_NAME}", showlegend=show_legend,
+                marker=dict(color=schema.DIRECTION.colours[direction], pattern=dict(shape=HATCH, fgcolor="#FFFFFF"),
+                            opacity=0.6, line=dict(color="#FFFFFF", width=1)),
+                hovertemplate=f"{hover_prefix}%{{y}}<br>{label}, {NOT_EVIDENCE_NAME}: %{{x}} publication(s)"
+                              "<extra></extra>",
+                **group,
+            ))
+    return bars
+
 
 # ------------------------------------------------------------------------------------------ direction summary
 
 
-def direction_summary(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
+def direction_summary(frame: pd.DataFrame, subtitle: str = "", count_all: bool = False) -> go.Figure:
     """Compact horizontal stacked bars: publications by direction for the key outcomes (bone density, fracture,
-    muscle)."""
+    muscle). customdata = (outcome, direction) codes, so a clicked bar can list its findings."""
     key_labels = [schema.OUTCOME.label(code) for code in schema.KEY_OUTCOMES]
     title = "Direction of effect: " + ", ".join(key_labels)
-    key_rows = frame[frame["outcome"].isin(schema.KEY_OUTCOMES)]
-    counts = stats.direction_table(key_rows)
-    if counts.empty:
+    _, note = stats.counted_rows(frame, count_all)
+    notes = [n for n in ("Each publication counts once per outcome; rows with no effect stated are left out", note) if n]
+    counts, extra = _tables(frame[frame["outcome"].isin(schema.KEY_OUTCOMES)], count_all)
+    if counts.empty and extra.empty:
         message = NO_DATA_MESSAGE if frame.empty else (
-            f"No publication on {', '.join(key_labels[:-1])} or {key_labels[-1]} with a direction of effect matches the current filters"
+            f"No evidence about vitamin K on {', '.join(key_labels[:-1])} or {key_labels[-1]} with a direction of "
+            "effect matches the current filters"
         )
-        return empty_figure(title, subtitle, message)
-
-    counts.index = counts.index.astype(str)
-    counts = counts.reindex(list(schema.KEY_OUTCOMES), fill_value=0)
-    fig = go.Figure()
-    for direction in schema.EFFECT_DIRECTIONS:
-        label = escape(schema.DIRECTION.label(direction))
-        values = counts[direction].tolist()
-        fig.add_trace(
-            go.Bar(
-                y=[escape(label) for label in key_labels],
-                x=values,
-                orientation="h",
-                name=label,
-                marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color="#FFFFFF", width=1)),
-                text=[str(v) if v else "" for v in values],
-                textposition="inside",
-                insidetextanchor="middle",
-                hovertemplate=f"%{{y}}<br>{label}: %{{x}} publication(s)<extra></extra>",
-            )
-        )
-    fig.update_layout(barmode="stack", height=220, legend=dict(traceorder="normal"), bargap=0.3)
-    count_axis(fig.update_xaxes, int(counts.sum(axis=1).max()))
+        return empty_figure(title, subtitle, message, notes)
+    keys = list(schema.KEY_OUTCOMES)
+    counts = counts.set_axis(counts.index.astype(str)).reindex(keys, fill_value=0)
+    extra = extra.set_axis(extra.index.astype(str)).reindex(keys, fill_value=0)
+    y = [escape(label) for label in key_labels]
+    bars = _bars(y, counts, extra, hover_prefix="", text_position="inside", show_legend=True, offset=False)
+    for bar in bars:
+        direction = bar.legendgroup
+        bar.customdata = [[outcome, direction] for outcome in keys]
+    fig = go.Figure(bars)
+    fig.update_layout(barmode="stack", height=220, legend=dict(traceorder="normal"), bargap=0.3, clickmode="event+select")
+    count_axis(fig.update_xaxes, int((counts + extra).sum(axis=1).max()))
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    return titled(fig, title, subtitle, ["Each publication counts once per outcome; rows with no effect stated are left out"])
+    return titled(fig, title, subtitle, notes)
 
 
 # ------------------------------------------------------------------------------------------ direction counts
 
 
 def _left_out_note(frame: pd.DataFrame, split: str) -> str:
-    """Names the publications neither side of the comparison covers, so nothing disappears silently."""
-    if split == "k_family":
-        compared = [code for family in schema.COMPARED_K_FAMILIES for code in schema.k_forms_of_family(family)]
-        column, vocabulary = "k_form", schema.K_FAMILY
-        others = [code for code in schema.K_FAMILY.codes if code not in schema.COMPARED_K_FAMILIES]
-    else:
-        compared, column, vocabulary = list(schema.COMPARED_D3), "d3", schema.D3
-        others = [code for code in schema.D3.codes if code not in schema.COMPARED_D3]
+    """Names the publications neither side of the comparison covers, and only the categories they are in."""
+    column, vocabulary, compared = (
+        ("k_form", schema.K_FORM, [c for f in schema.COMPARED_K_FAMILIES for c in schema.k_forms_of_family(f)])
+        if split == "k_family" else ("d3", schema.D3, list(schema.COMPARED_D3))
+    )
     left_out = stats.effect_rows(frame)
-    left_out = left_out.loc[~left_out[column].isin(compared), "study_id"].nunique()
-    if not left_out:
+    left_out = left_out[~left_out[column].isin(compared)]
+    if left_out.empty:
         return ""
-    names = ", ".join(vocabulary.label(code) for code in others)
-    return f"Not shown: {plural(left_out, 'publication')} ({names})"
+    present = [code for code in vocabulary.codes if code in set(left_out[column].astype(str))]
+    return f"Not shown: {plural(left_out['study_id'].nunique(), 'publication')} ({', '.join(map(vocabulary.label, present))})"
 
 
-def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str = "") -> go.Figure:
+def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str = "", count_all: bool = False) -> go.Figure:
     """Per-outcome counts of publications by direction, side by side for K1 vs K2 (split='k_family', K2 =
     K2 + MK-4 + MK-7) or with vs without D3 (split='d3')."""
     groups = stats.comparison_groups(frame, split)
     title = "Direction of effect by outcome: " + " vs ".join(label for label, _ in groups)
-    note = _left_out_note(frame, split)
-    tables = [(label, stats.direction_table(part)) for label, part in groups]
-    if all(table.empty for _, table in tables):
-        message = NO_DATA_MESSAGE if frame.empty else "No matching finding on either side has a direction of effect"
-        return empty_figure(title, subtitle, message, [note])
+    rows, counted_note = stats.counted_rows(frame, count_all)
+    notes = [n for n in ("Each publication counts once per outcome and side", _left_out_note(rows, split), counted_note)
+             if n]
+    tables = [(label, *_tables(part, count_all)) for label, part in groups]
+    if all(table.empty and extra.empty for _, table, extra in tables):
+        message = NO_DATA_MESSAGE if frame.empty else "No evidence about vitamin K on either side has a direction of effect"
+        return empty_figure(title, subtitle, message, notes)
 
-    outcomes = outcome_order({str(code) for _, table in tables for code in table.index})
+    outcomes = outcome_order({str(code) for _, table, extra in tables for code in [*table.index, *extra.index]})
     outcome_labels = [escape(schema.OUTCOME.label(code)) for code in outcomes]
-    tables = [(label, table.set_axis(table.index.astype(str)).reindex(outcomes, fill_value=0)) for label, table in tables]
-    largest = max(int(table.to_numpy().max()) for _, table in tables)
+    tables = [(label, table.set_axis(table.index.astype(str)).reindex(outcomes, fill_value=0),
+               extra.set_axis(extra.index.astype(str)).reindex(outcomes, fill_value=0)) for label, table, extra in tables]
+    largest = max(int((table + extra).to_numpy().max()) for _, table, extra in tables)
     fig = make_subplots(
         rows=1, cols=len(tables), shared_yaxes=True, horizontal_spacing=0.05,
-        subplot_titles=[f"<b>{escape(label)}</b>" for label, _ in tables],
+        subplot_titles=[f"<b>{escape(label)}</b>" for label, _, _ in tables],
     )
-    for column_number, (group_label, table) in enumerate(tables, start=1):
-        for direction in schema.EFFECT_DIRECTIONS:
-            label = escape(schema.DIRECTION.label(direction))
-            values = table[direction].tolist()
-            fig.add_trace(
-                go.Bar(
-                    y=outcome_labels,
-                    x=values,
-                    orientation="h",
-                    name=label,
-                    marker=dict(color=schema.DIRECTION.colours[direction]),
-                    text=[str(v) if v else "" for v in values],
-                    textposition="outside",
-                    cliponaxis=False,
-                    legendgroup=direction,
-                    showlegend=column_number == 1,
-                    hovertemplate=f"{escape(group_label)}<br>%{{y}}<br>{label}: %{{x}} publication(s)<extra></extra>",
-                ),
-                row=1,
-                col=column_number,
-            )
+    for column_number, (group_label, table, extra) in enumerate(tables, start=1):
+        bars = _bars(outcome_labels, table, extra, hover_prefix=f"{escape(group_label)}<br>", text_position="outside",
+                     show_legend=column_number == 1, offset=True)
+        fig.add_traces(bars, rows=1, cols=column_number)
         count_axis(functools.partial(fig.update_xaxes, row=1, col=column_number), largest)
     fig.update_layout(
         barmode="group", bargap=0.22, bargroupgap=0.04, height=max(280, 72 * len(outcomes) + 80),
@@ -125,30 +150,35 @@ def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str
     )
     fig.update_annotations(font=dict(size=BASE_FONT_SIZE + 2, color=TEXT_COLOUR))
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    notes = [n for n in ("Each publication counts once per outcome and side", note) if n]
     return titled(fig, title, subtitle, notes, top_space=FACET_TITLE_SPACE)
 
 
 # ------------------------------------------------------------------------------------------------- vote count
 
 
-def vote_count(frame: pd.DataFrame, subtitle: str = "", min_publications: int = stats.MIN_PUBLICATIONS) -> go.Figure:
+def vote_count(frame: pd.DataFrame, subtitle: str = "", min_publications: int = stats.MIN_PUBLICATIONS,
+               count_all: bool = False) -> go.Figure:
     """Per outcome with >= `min_publications` publications showing benefit or harm: the share showing benefit
-    with its Wilson 95% interval and the exact sign-test p (labelled exploratory)."""
+    with its Wilson 95% interval and the exact sign-test p (labelled exploratory). Votes come from primary studies
+    (schema.VOTING_DESIGNS): a meta-analysis never votes beside the trials it pools."""
     title = "Vote count by direction of effect (exploratory)"
+    voting, counted_note = stats.voting_rows(frame, count_all)
+    designs = ", ".join(schema.DESIGN.label(code).lower() for code in schema.VOTING_DESIGNS)
     notes = [
-        f"Share of publications showing benefit among those showing benefit or harm; Wilson 95% interval; "
-        f"exact two-sided sign test. Outcomes with at least {plural(min_publications, 'such publication')}. "
-        "A count of studies ignores effect sizes and quality: it is not proof"
+        f"Votes from {designs}; meta-analyses do not vote (they pool the same trials). Share of publications showing "
+        f"benefit among those showing benefit or harm; Wilson 95% interval; exact two-sided sign test. Outcomes with "
+        f"at least {plural(min_publications, 'such publication')}. A count of studies ignores effect sizes and "
+        "quality: it is not proof",
+        *([counted_note] if counted_note else []),
     ]
     if frame.empty:
         return empty_figure(title, subtitle, NO_DATA_MESSAGE, notes)
-    table = stats.vote_counts(frame, min_publications)
+    table = stats.vote_counts(voting, min_publications)
     shown = table[table["shown"]]
     if shown.empty:
         best = int(table["n_directional"].max()) if not table.empty else 0
         message = (
-            f"No outcome has at least {min_publications} publications showing benefit or harm "
+            f"No outcome has at least {min_publications} primary studies showing benefit or harm "
             f"under the current filters (the most is {best})"
         )
         return empty_figure(title, subtitle, message, notes)
@@ -167,51 +197,32 @@ def vote_count(frame: pd.DataFrame, subtitle: str = "", min_publications: int = 
         )
     ]
     fig = go.Figure(
-        go.Scatter(
-            x=shown["share_benefit"].tolist(),
-            y=labels,
-            mode="markers",
-            marker=marker_style(schema.DIRECTION.colours[stats.BENEFIT], "square", 14),
-            error_x=dict(
-                type="data",
-                symmetric=False,
-                array=(shown["wilson_high"] - shown["share_benefit"]).tolist(),
-                arrayminus=(shown["share_benefit"] - shown["wilson_low"]).tolist(),
-                color=TEXT_COLOUR,
-                thickness=2,
-                width=8,
+        [
+            go.Scatter(
+                x=shown["share_benefit"].tolist(), y=labels, mode="markers",
+                marker=marker_style(schema.DIRECTION.colours[stats.BENEFIT], "square", 14),
+                error_x=dict(
+                    type="data", symmetric=False, array=(shown["wilson_high"] - shown["share_benefit"]).tolist(),
+                    arrayminus=(shown["share_benefit"] - shown["wilson_low"]).tolist(), color=TEXT_COLOUR,
+                    thickness=2, width=8,
+                ),
+                hovertext=hover, hoverinfo="text", showlegend=False, cliponaxis=False,
             ),
-            hovertext=hover,
-            hoverinfo="text",
-            showlegend=False,
-            cliponaxis=False,
-        )
+            go.Scatter(  # the counts and p-values in a column of their own, clear of the intervals
+                x=[SUMMARY_COLUMN_X] * len(shown), y=labels, mode="text", text=summaries, textposition="middle right",
+                textfont=dict(size=BASE_FONT_SIZE - 1, color=MUTED_TEXT_COLOUR), hovertext=hover, hoverinfo="text",
+                showlegend=False,
+            ),
+        ],
+        layout=dict(
+            shapes=[dict(type="line", xref="x", x0=0.5, x1=0.5, yref="y domain", y0=0, y1=1,
+                         line=dict(color=AXIS_COLOUR, dash="dash", width=1.5))],
+            xaxis=dict(title_text="Share showing benefit (dashed line: as many show benefit as harm)", range=[0, 1.75],
+                       tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1]),
+            yaxis=dict(autorange="reversed", showgrid=False),
+            height=max(200, 64 * len(shown) + 110),
+        ),
     )
-    fig.add_trace(  # the counts and p-values in a column of their own, clear of the intervals
-        go.Scatter(
-            x=[SUMMARY_COLUMN_X] * len(shown),
-            y=labels,
-            mode="text",
-            text=summaries,
-            textposition="middle right",
-            textfont=dict(size=BASE_FONT_SIZE - 1, color=MUTED_TEXT_COLOUR),
-            hovertext=hover,
-            hoverinfo="text",
-            showlegend=False,
-        )
-    )
-    fig.update_layout(shapes=[  # the 50 % line, as a plain shape: add_vline re-processes the whole layout
-        dict(type="line", xref="x", x0=0.5, x1=0.5, yref="y domain", y0=0, y1=1,
-             line=dict(color=AXIS_COLOUR, dash="dash", width=1.5))
-    ])
-    fig.update_xaxes(
-        title_text="Share showing benefit (dashed line: as many show benefit as harm)",
-        range=[0, 1.75],
-        tickformat=".0%",
-        tickvals=[0, 0.25, 0.5, 0.75, 1],
-    )
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_layout(height=max(200, 64 * len(shown) + 110))
     return titled(fig, title, subtitle, notes)
 
 

@@ -73,7 +73,10 @@ def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
     return directions.merge(details, on=keys, how="left")
 
 
-def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
+NOT_EVIDENCE_MARK = " ◦"  # after the label of a publication counted only because count_all brought it back
+
+
+def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bool = False) -> go.Figure:
     """Effect direction plot (Thomson & Thomas 2013): rows = publications grouped by design (shaded), columns
     = outcomes (key outcomes first), ▲ benefit, ▼ harm, ◆ no clear effect or mixed, marker size by sample size.
 
@@ -81,10 +84,11 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
     publications only the most recent are drawn, and the title says so. customdata = (study_id, outcome).
     """
     title = "Effect direction plot"
-    effect = stats.effect_rows(frame)
+    counted, counted_note = stats.counted_rows(frame, count_all)
+    effect = stats.effect_rows(counted)
     if effect.empty:
-        message = NO_DATA_MESSAGE if frame.empty else "No matching finding has a direction of effect"
-        return empty_figure(title, subtitle, message)
+        message = NO_DATA_MESSAGE if frame.empty else "No matching evidence about vitamin K has a direction of effect"
+        return empty_figure(title, subtitle, message, [counted_note] if counted_note else [])
 
     publications = _edp_publications(effect)
     if len(publications) > MAX_EDP_PUBLICATIONS:
@@ -92,6 +96,9 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
         publications = _most_recent(publications, MAX_EDP_PUBLICATIONS)
         effect = effect[effect["study_id"].isin(publications.index)]
     publications["label"] = _publication_labels(effect, publications)
+    if count_all:
+        outside = set(effect.loc[stats.not_evidence_reason(effect) != "", "study_id"])
+        publications.loc[publications.index.isin(outside), "label"] += NOT_EVIDENCE_MARK
 
     cells = _edp_cells(effect)
     rows = _edp_rows(cells, publications)
@@ -140,6 +147,8 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
         hovermode="closest",
     )
     notes = ["Each marker is one publication's result on one outcome; disagreeing results count as mixed"]
+    if counted_note:
+        notes.append(counted_note.replace("hatched", f"marked {NOT_EVIDENCE_MARK.strip()}"))
     return titled(fig, title, subtitle, notes, top_space)
 
 

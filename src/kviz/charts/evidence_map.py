@@ -1,133 +1,106 @@
-"""The evidence map: vitamin K form × outcome bubbles, sized by publications, coloured by direction."""
+"""The evidence map: a gap map of vitamin K form (optionally split by D3 or design) × outcome.
+
+Every outcome column and every vitamin K form row is drawn, empty cells included: where there are no studies is
+the point of a gap map. A cell's bar is as long as the square root of its number of publications allows, split
+into benefit, no clear effect, mixed, harm and no effect stated, so directions stay apart; its number is written
+beside it.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from kviz import schema, stats
 from kviz.charts.style import (
-    BASE_FONT_SIZE, TEXT_COLOUR, empty_figure, escape, marker_style, outcome_columns, outcome_order, titled,
+    BASE_FONT_SIZE, GRID_COLOUR, MARKER_OUTLINE, MUTED_TEXT_COLOUR, empty_figure, escape, outcome_columns,
+    outcome_order, titled,
 )
 
-NEUTRAL_FILL = "#F0F0F0"  # the low end of the share-showing-benefit scale
-MAX_BUBBLE_DIAMETER = 54
+BAR_SPAN = 0.72  # the longest bar, in cell widths (a cell is 1 wide); its number goes to the right
+BAR_THICKNESS = 0.42  # in row heights
+ROW_HEIGHT = 52
+EMPTY_MARK = "–"
 
-# ----------------------------------------------------------------------------------------------- evidence map
+
+def _rows(split: str | None) -> list[tuple[str, str]]:
+    """(k_form, group) per map row, top to bottom: every vitamin K form, and each split group within it."""
+    groups = [label for label, _ in stats.MAP_SPLITS[split][2]] if split else [""]
+    return [(form, group) for form in schema.K_FORM.codes for group in groups]
 
 
-def evidence_map(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
-    """K form x outcome bubbles: area = distinct publications, colour = share of those with a direction of effect
-    that show benefit. customdata = (k_form, outcome) codes so a selected bubble can list its findings."""
-    title = "Evidence map: vitamin K form × outcome"
+def _row_label(form: str, group: str) -> str:
+    label = escape(schema.K_FORM.label(form))
+    return f"{label} · {escape(group)}" if group else label
+
+
+def evidence_map(frame: pd.DataFrame, subtitle: str = "", count_all: bool = False, split: str | None = None) -> go.Figure:
+    """Vitamin K form × outcome, every cell drawn: publications per direction as a split bar, count beside it.
+    customdata = (k_form, outcome, group) codes so a selected cell can list its findings."""
+    title = "Evidence map: vitamin K form × outcome" + (f", by {stats.MAP_SPLITS[split][0].lower()}" if split else "")
+    counted, counted_note = stats.counted_rows(frame, count_all)
+    notes = ["Bar length grows with the number of publications (written beside it); its parts are the directions of "
+             f"effect; {EMPTY_MARK} = no publication", *([counted_note] if counted_note else [])]
     if frame.empty:
-        return empty_figure(title, subtitle)
-    cells = stats.evidence_map_cells(frame)
-    columns = outcome_order(cells["outcome"])
-    rows = [code for code in schema.K_FORM.codes if code in set(cells["k_form"])]
-    cells["x"] = cells["outcome"].map({code: i for i, code in enumerate(columns)})
-    cells["y"] = cells["k_form"].map({code: i for i, code in enumerate(rows)})
-    bubble_area = dict(sizemode="area", sizeref=2 * int(cells["publications"].max()) / MAX_BUBBLE_DIAMETER**2, sizemin=10)
-    no_direction = schema.DIRECTION[stats.NO_EFFECT_STATED]
+        return empty_figure(title, subtitle, notes=notes)
+    cells = stats.evidence_map_cells(counted, split)
+    columns = outcome_order(schema.OUTCOME.codes)
+    rows = _rows(split)
+    cells["x"] = cells["outcome"].map({code: i for i, code in enumerate(columns)}).astype(int)
+    cells["y"] = pd.Series([rows.index(key) for key in zip(cells["k_form"], cells["group"])], index=cells.index, dtype=int)
+    largest = int(cells["publications"].max()) if not cells.empty else 1
+    cells["length"] = BAR_SPAN * np.sqrt(cells["publications"] / largest)
+    left = cells["x"] - 0.45
 
-    fig = go.Figure()
-    for has_direction, part in cells.groupby(cells["with_direction"] > 0):
-        sizes = part["publications"].tolist()
-        if has_direction:
-            fills = [_share_colour(share) for share in part["share_benefit"]]
-            marker = marker_style(fills, "circle", sizes, **bubble_area)
-            name, text_colours = "Publications with a direction of effect", [_readable_on(fill) for fill in fills]
-        else:  # nothing to colour: an open ring, as 'no effect stated' is drawn everywhere
-            marker = marker_style(no_direction.colour, no_direction.symbol, sizes, **bubble_area)
-            name, text_colours = escape(no_direction.label), [TEXT_COLOUR] * len(part)
-        fig.add_trace(
-            go.Scatter(
-                x=part["x"],
-                y=part["y"],
-                mode="markers+text",
-                text=[f"{n:,}" for n in part["publications"]],
-                textfont=dict(color=text_colours, size=BASE_FONT_SIZE - 2),
-                marker=marker,
-                name=name,
-                customdata=part[["k_form", "outcome"]].to_numpy(),
-                hovertext=_evidence_hover(part),
-                hoverinfo="text",
-                showlegend=not has_direction,
-            )
-        )
-    fig.add_trace(_share_colour_bar())
+    traces: list[go.Scatter | go.Bar] = []
+    start = left.copy()
+    for direction in stats.EFFECT_AND_NONE:
+        category = schema.DIRECTION[direction]
+        width = cells["length"] * cells[direction] / cells["publications"].where(cells["publications"] > 0)
+        shown = (width > 0).to_numpy(dtype=bool)  # a direction with no cell still gets its legend entry
+        traces.append(go.Bar(
+            x=width[shown], y=cells.loc[shown, "y"], base=start[shown], orientation="h", width=BAR_THICKNESS,
+            name=escape(category.label), marker=dict(color=category.colour, line=dict(color=MARKER_OUTLINE, width=0.5)),
+            customdata=cells.loc[shown, ["k_form", "outcome", "group"]].to_numpy(),
+            hovertext=_hover(cells[shown]), hoverinfo="text",
+        ))
+        start = start + width.fillna(0)
+    occupied = set(zip(cells["x"], cells["y"]))
+    empty = [(x, y) for y in range(len(rows)) for x in range(len(columns)) if (x, y) not in occupied]
+    traces.append(go.Scatter(  # counts beside the bars, and a dot in each empty cell
+        x=[*(left + cells["length"] + 0.04), *(x for x, _ in empty)],
+        y=[*cells["y"], *(y for _, y in empty)],
+        text=[*(f"{n:,}" for n in cells["publications"]), *([EMPTY_MARK] * len(empty))],
+        mode="text", textposition=["middle right"] * len(cells) + ["middle center"] * len(empty),
+        textfont=dict(size=BASE_FONT_SIZE - 1, color=MUTED_TEXT_COLOUR), showlegend=False,
+        hovertext=[*_hover(cells), *(f"<b>{_row_label(*rows[y])} · {escape(schema.OUTCOME.label(columns[x]))}</b>"
+                                     "<br>No publication" for x, y in empty)],
+        hoverinfo="text",
+    ))
+    fig = go.Figure(traces)
     top_space = outcome_columns(fig, columns)
-    fig.update_xaxes(range=[-0.6, len(columns) - 0.4], showgrid=True)
-    fig.update_yaxes(
-        tickvals=list(range(len(rows))),
-        ticktext=[escape(schema.K_FORM.label(code)) for code in rows],
-        range=[len(rows) - 0.4, -0.6],
-    )
     fig.update_layout(
-        height=max(300, 78 * len(rows) + 90),
-        legend=dict(orientation="h", yanchor="top", y=-0.02, x=0, itemsizing="constant"),
-        hovermode="closest",
+        barmode="overlay", height=max(300, ROW_HEIGHT * len(rows) + 90), hovermode="closest",
+        legend=dict(orientation="h", yanchor="top", y=-0.02, x=0, traceorder="normal"),
+        shapes=[dict(type="line", xref="x", yref="paper", x0=x - 0.5, x1=x - 0.5, y0=0, y1=1,
+                     line=dict(color=GRID_COLOUR, width=1)) for x in range(1, len(columns))]
+        + [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=y - 0.5, y1=y - 0.5,
+                line=dict(color=GRID_COLOUR, width=1)) for y in range(1, len(rows))],
     )
-    notes = ["Bubble area = number of publications; colour = share of those with a direction of effect that show benefit"]
+    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], showgrid=False)
+    fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=[_row_label(*row) for row in rows],
+                     range=[len(rows) - 0.5, -0.5], showgrid=False)
     return titled(fig, title, subtitle, notes, top_space)
 
 
-def _share_scale() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The ends of the share-showing-benefit scale (RGB): light neutral to the schema's benefit colour.
-
-    One hue from light to dark stays readable under every kind of colour-blindness.
-    """
-    return _rgb(NEUTRAL_FILL), _rgb(schema.DIRECTION.colours[stats.BENEFIT])
-
-
-def _rgb(colour: str) -> tuple[int, ...]:
-    return tuple(int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
-
-
-def _share_colour(share: float) -> str:
-    low, high = _share_scale()
-    return "#" + "".join(f"{round(a + (b - a) * share):02X}" for a, b in zip(low, high))
-
-
-def _readable_on(fill: str) -> str:
-    """Dark or white text, whichever contrasts more with `fill` (WCAG relative luminance)."""
-    channels = [c / 255 for c in _rgb(fill)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#FFFFFF" if luminance < 0.2 else TEXT_COLOUR
-
-
-def _share_colour_bar() -> go.Scatter:
-    """An invisible trace that carries the colour bar of the share-showing-benefit scale."""
-    low, high = _share_scale()
-    return go.Scatter(
-        x=[None],
-        y=[None],
-        mode="markers",
-        showlegend=False,
-        hoverinfo="skip",
-        marker=dict(
-            color=[0, 1],
-            cmin=0,
-            cmax=1,
-            colorscale=[[0, f"rgb{low}"], [1, f"rgb{high}"]],
-            colorbar=dict(title=dict(text="Share showing<br>benefit", side="top"), tickformat=".0%", len=0.8, thickness=16),
-        ),
-    )
-
-
-def _evidence_hover(cells: pd.DataFrame) -> list[str]:
+def _hover(cells: pd.DataFrame) -> list[str]:
     texts = []
-    for form, outcome, publications, with_direction, benefit, share in zip(
-        cells["k_form"], cells["outcome"], cells["publications"], cells["with_direction"], cells["benefit"], cells["share_benefit"]
-    ):
-        lines = [
-            f"<b>{escape(schema.K_FORM.label(form))} · {escape(schema.OUTCOME.label(outcome))}</b>",
-            f"Publications: {publications:,}",
-        ]
-        if with_direction:
-            lines.append(f"With a direction of effect: {with_direction:,}, of which {benefit:,} show benefit ({share:.0%})")
-        else:
-            lines.append("None states a direction of effect")
+    for row in cells.itertuples(index=False):
+        lines = [f"<b>{_row_label(row.k_form, row.group)} · {escape(schema.OUTCOME.label(row.outcome))}</b>",
+                 f"Publications: {row.publications:,}"]
+        lines += [f"{escape(schema.DIRECTION.label(d))}: {getattr(row, d):,}" for d in stats.EFFECT_AND_NONE
+                  if getattr(row, d)]
         texts.append("<br>".join(lines))
     return texts
+

@@ -222,6 +222,12 @@ KEY_OUTCOMES: tuple[str, ...] = ("bone_density", "fracture", "muscle")
 # The two comparisons users bring, side by side in charts: K1 vs the K2 family, and with vs without D3.
 COMPARED_K_FAMILIES: tuple[str, ...] = ("K1", "K2")
 COMPARED_D3: tuple[str, ...] = ("with_d3", "without_d3")
+# Evidence about vitamin K, what direction charts, vote counts and the evidence map count by default: primary
+# studies and meta-analyses in which vitamin K was given or measured. Left out (unless the user asks): narrative
+# reviews and opinion, untraced claims, and vitamin D-only findings (k_form none, or d3 d3_only).
+NOT_EVIDENCE_DESIGNS: tuple[str, ...] = ("review", "opinion")
+# The designs a vote count pools: primary human studies. Meta-analyses pool the same trials, so they never vote.
+VOTING_DESIGNS: tuple[str, ...] = ("rct", "trial", "cohort", "observational")
 # Integrity codes that flag a finding: marked in every view, hidden by the sidebar switch.
 FLAGGED: tuple[str, ...] = ("concern", "retracted")
 UNTRACED = "not_identified"
