@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kviz import schema
-from kviz.filters import MULTI_VALUE_FIELDS, FilterState, apply_filters, caption, describe, slug, year_bounds
+from kviz import filters, schema
+from kviz.filters import (
+    MULTI_VALUE_FIELDS, FilterState, apply_filters, caption, describe, option_counts, relaxations, slug, year_bounds,
+)
 from kviz.loader import load_findings
 
 FIELD_COLUMNS = {"d3": "d3", "outcomes": "outcome", "designs": "design", "directions": "direction"}
@@ -184,6 +187,13 @@ def test_blank_search_is_no_constraint(typed_frame):
     assert len(apply_filters(typed_frame, state)) == len(typed_frame)
 
 
+def test_a_search_is_cut_to_its_first_words_and_characters():
+    many_words = " ".join(f"w{i}" for i in range(40))
+    assert FilterState(search=many_words).search.split() == [f"w{i}" for i in range(filters.MAX_SEARCH_WORDS)]
+    assert len(FilterState(search="x" * 5000).search) == filters.MAX_SEARCH_CHARACTERS
+    assert FilterState(search="  natto \t  women ").search == "natto women"
+
+
 def test_search_on_an_empty_frame(typed_frame):
     assert apply_filters(typed_frame.iloc[:0], FilterState(search="bone")).empty
 
@@ -295,11 +305,24 @@ def _states() -> st.SearchStrategy[FilterState]:
     )
 
 
+def _allowed_k_forms(state: FilterState) -> list[str] | None:
+    """The spec of the two K form filters: families (all when none chosen), K2 narrowed to the chosen subtypes."""
+    if not state.k_forms and not state.k2_subtypes:
+        return None
+    allowed = []
+    for family in state.k_forms or schema.K_FAMILY.codes:
+        members = schema.k_forms_of_family(family)
+        if family == "K2" and state.k2_subtypes:
+            members = [m for m in members if m in state.k2_subtypes]
+        allowed += members
+    return allowed
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(state=_states())
 def test_every_kept_row_passes_every_filter_and_no_passing_row_is_dropped(state, typed_frame):
     kept = set(ids(apply_filters(typed_frame, state)))
-    allowed_forms = state.selected_k_forms()
+    allowed_forms = _allowed_k_forms(state)
     for row in typed_frame.itertuples(index=False):
         text = " ".join([row.headline, row.citation, row.population, row.notes]).lower()
         passes = (
@@ -311,3 +334,36 @@ def test_every_kept_row_passes_every_filter_and_no_passing_row_is_dropped(state,
             and all(word in text for word in state.search.lower().split())
         )
         assert (row.finding_id in kept) == passes, row.finding_id
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=_states())
+def test_option_counts_are_what_choosing_that_option_alone_would_leave(state, typed_frame):
+    counts = option_counts(typed_frame, state)
+    assert set(counts) == set(MULTI_VALUE_FIELDS)
+    for field, per_option in counts.items():
+        if field == "k2_subtypes" and "K2" not in state.k_forms:
+            continue  # the sidebar offers subtypes only once K2 is chosen
+        for option, count in per_option.items():
+            assert count == len(apply_filters(typed_frame, replace(state, **{field: (option,)}))), (field, option)
+
+
+def test_option_counts_cover_every_option_even_when_none_is_left(typed_frame):
+    counts = option_counts(typed_frame, FilterState(search="no finding says this"))
+    assert counts["d3"] == dict.fromkeys(schema.D3.codes, 0)
+    assert list(counts["k_forms"]) == schema.K_FAMILY.codes
+    assert list(counts["k2_subtypes"]) == list(schema.K2_SUBTYPES)
+
+
+def test_relaxations_take_away_one_active_filter_each():
+    state = FilterState(k_forms=("K2",), k2_subtypes=("MK-7",), d3=("with_d3",), outcomes=("fracture",),
+                        years=(2000, 2010), include_untraced=False, search="hip", count_non_evidence=True)
+    ways_out = relaxations(state)
+    assert [r.field for r in ways_out] == ["k_forms", "d3", "outcomes", "years", "include_untraced", "search"]
+    assert [r.words for r in ways_out] == describe(state)[:-1]  # counting everything is not a filter
+    assert ways_out[0].state == replace(state, k_forms=(), k2_subtypes=())
+    assert ways_out[1].state == replace(state, d3=())
+    assert ways_out[3].state == replace(state, years=None)
+    assert ways_out[4].state == replace(state, include_untraced=True)
+    assert ways_out[5].state == replace(state, search="")
+    assert relaxations(FilterState(count_non_evidence=True)) == []

@@ -7,7 +7,7 @@ constraint" (all values), which keeps URLs short: only active filters appear in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ MULTI_VALUE_FIELDS: dict[str, schema.Vocabulary] = {
     "designs": schema.DESIGN,
     "directions": schema.DIRECTION,
 }
+# A search is a few words, not a document: longer text is cut here (every word costs a pass over the table).
+MAX_SEARCH_CHARACTERS = 200
+MAX_SEARCH_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -54,46 +57,80 @@ class FilterState:
         if self.years is not None:
             start, end = (int(y) for y in self.years)
             object.__setattr__(self, "years", (min(start, end), max(start, end)))
-        object.__setattr__(self, "search", self.search.strip())
+        words = self.search[:MAX_SEARCH_CHARACTERS].split()[:MAX_SEARCH_WORDS]
+        object.__setattr__(self, "search", " ".join(words))
 
     @property
     def is_default(self) -> bool:
         return self == FilterState()
 
-    def selected_k_forms(self) -> list[str] | None:
-        """The k_form codes the K form filters allow, or None when they allow every form."""
-        if not self.k_forms and not self.k2_subtypes:
-            return None
-        families = self.k_forms or schema.K_FAMILY.codes
-        codes: list[str] = []
-        for family in families:
-            members = schema.k_forms_of_family(family)
-            if family == "K2" and self.k2_subtypes:
-                members = [m for m in members if m in self.k2_subtypes]
-            codes += members
-        return codes
 
+def filter_masks(frame: pd.DataFrame, state: FilterState) -> dict[str, np.ndarray]:
+    """One boolean mask per active filter, keyed by its FilterState field: a row passes when it passes them all.
 
-def apply_filters(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
-    """The rows of `frame` that pass every active filter, in their original order."""
-    keep = np.ones(len(frame), dtype=bool)
-    k_forms = state.selected_k_forms()
-    if k_forms is not None:
-        keep &= _is_one_of(frame["k_form"], k_forms)
-    for name, column in (("d3", "d3"), ("outcomes", "outcome"), ("designs", "design"), ("directions", "direction")):
-        selected = getattr(state, name)
-        if selected:
-            keep &= _is_one_of(frame[column], selected)
+    Kept apart so the sidebar can count, for each filter, what the other filters leave (`option_counts`).
+    """
+    masks: dict[str, np.ndarray] = {}
+    if state.k_forms:
+        masks["k_forms"] = _is_one_of(frame["k_form"], [c for f in state.k_forms for c in schema.k_forms_of_family(f)])
+    if state.k2_subtypes:  # narrows the K2 family only: other families pass
+        other_families = [c for c in schema.K_FORM.codes if c not in schema.K2_SUBTYPES]
+        masks["k2_subtypes"] = _is_one_of(frame["k_form"], [*other_families, *state.k2_subtypes])
+    for name, column in FACET_COLUMNS.items():
+        if name not in ("k_forms", "k2_subtypes") and getattr(state, name):
+            masks[name] = _is_one_of(frame[column], getattr(state, name))
     if state.years is not None:
         start, end = state.years
-        keep &= frame[schema.YEAR].between(start, end).fillna(False).to_numpy(dtype=bool)
+        masks["years"] = frame[schema.YEAR].between(start, end).fillna(False).to_numpy(dtype=bool)
     if not state.include_untraced:
-        keep &= ~_is_one_of(frame["source_match"], (schema.UNTRACED,))
+        masks["include_untraced"] = ~_is_one_of(frame["source_match"], (schema.UNTRACED,))
     if not state.include_flagged:
-        keep &= ~is_flagged(frame)
+        masks["include_flagged"] = ~is_flagged(frame)
     if state.search:
-        keep &= _matches_text(frame, state.search).to_numpy(dtype=bool)
-    return frame[keep]
+        masks["search"] = _matches_text(frame, state.search).to_numpy(dtype=bool)
+    return masks
+
+
+def _all_of(masks: dict[str, np.ndarray], length: int, leave_out: str = "") -> np.ndarray:
+    keep = np.ones(length, dtype=bool)
+    for name, mask in masks.items():
+        if name != leave_out:
+            keep &= mask
+    return keep
+
+
+def apply_filters(frame: pd.DataFrame, state: FilterState, masks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The rows of `frame` that pass every active filter, in their original order (`masks`: from filter_masks)."""
+    return frame[_all_of(filter_masks(frame, state) if masks is None else masks, len(frame))]
+
+
+# The column each multi-value filter reads (k_forms reads the family of k_form).
+FACET_COLUMNS: dict[str, str] = {
+    "k_forms": "k_form", "k2_subtypes": "k_form", "d3": "d3", "outcomes": "outcome", "designs": "design",
+    "directions": "direction",
+}
+
+
+def option_counts(frame: pd.DataFrame, state: FilterState,
+                  masks: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, int]]:
+    """Per multi-value filter and option: the findings left by choosing only that option, the other filters as they are.
+
+    Equal to len(apply_filters(frame, replace(state, **{field: (option,)}))) for every option (tests check this).
+    """
+    masks = filter_masks(frame, state) if masks is None else masks
+    counts: dict[str, dict[str, int]] = {}
+    for field, column in FACET_COLUMNS.items():
+        values = frame[column]
+        codes = values.cat.codes.to_numpy()[_all_of(masks, len(frame), leave_out=field)]
+        per_category = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories))
+        per_code = dict(zip(values.cat.categories, per_category.tolist()))
+        if field == "k_forms":
+            counts[field] = {family: sum(per_code.get(c, 0) for c in schema.k_forms_of_family(family))
+                             for family in schema.K_FAMILY.codes}
+        else:
+            options = schema.K2_SUBTYPES if field == "k2_subtypes" else MULTI_VALUE_FIELDS[field].codes
+            counts[field] = {code: int(per_code.get(code, 0)) for code in options}
+    return counts
 
 
 def is_flagged(frame: pd.DataFrame) -> np.ndarray:
@@ -124,31 +161,53 @@ def _matches_text(frame: pd.DataFrame, text: str) -> pd.Series:
     return found
 
 
-def describe(state: FilterState) -> list[str]:
-    """Human-readable active filters, e.g. ['K2: MK-7', 'With D3', 'Outcome: Fracture']."""
-    parts: list[str] = []
+def _described(state: FilterState) -> list[tuple[str, str]]:
+    """(FilterState field, words) for each active filter, in sidebar order; k_forms stands for both K form filters."""
+    parts: list[tuple[str, str]] = []
     if state.k_forms or state.k2_subtypes:
         forms = [schema.K_FAMILY.label(f) for f in state.k_forms] or ["any form"]
         if state.k2_subtypes:
             forms.append("K2 subtypes: " + ", ".join(schema.K_FORM.label(s) for s in state.k2_subtypes))
-        parts.append("Vitamin K: " + "; ".join(forms))
+        parts.append(("k_forms", "Vitamin K: " + "; ".join(forms)))
     if state.d3:
-        parts.append(" or ".join(schema.D3.label(v) for v in state.d3))
+        parts.append(("d3", " or ".join(schema.D3.label(v) for v in state.d3)))
     for name, vocabulary in (("outcomes", schema.OUTCOME), ("designs", schema.DESIGN), ("directions", schema.DIRECTION)):
         selected = getattr(state, name)
         if selected:
-            parts.append(f"{vocabulary.title}: " + ", ".join(vocabulary.label(v) for v in selected))
+            parts.append((name, f"{vocabulary.title}: " + ", ".join(vocabulary.label(v) for v in selected)))
     if state.years is not None:
-        parts.append(f"Published {state.years[0]}–{state.years[1]}")
+        parts.append(("years", f"Published {state.years[0]}–{state.years[1]}"))
     if not state.include_untraced:
-        parts.append("Traced studies only")
+        parts.append(("include_untraced", "Traced studies only"))
     if not state.include_flagged:
-        parts.append("Without retracted or questioned studies")
+        parts.append(("include_flagged", "Without retracted or questioned studies"))
     if state.search:
-        parts.append(f"Search: “{state.search}”")
+        parts.append(("search", f"Search: “{state.search}”"))
+    return parts
+
+
+def describe(state: FilterState) -> list[str]:
+    """Human-readable active filters, e.g. ['K2: MK-7', 'With D3', 'Outcome: Fracture']."""
+    parts = [words for _, words in _described(state)]
     if state.count_non_evidence:
         parts.append("Counting reviews, opinion and untraced claims too")
     return parts
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One active filter taken away: what it was, and the state without it."""
+
+    field: str  # the FilterState field cleared ("k_forms" clears k2_subtypes too)
+    words: str  # the filter as `describe` names it
+    state: FilterState
+
+
+def relaxations(state: FilterState) -> list[Relaxation]:
+    """Each active filter removed in turn: the ways out of an empty result."""
+    cleared = {"k_forms": dict(k_forms=(), k2_subtypes=())}
+    return [Relaxation(field, words, replace(state, **cleared.get(field, {field: getattr(FilterState(), field)})))
+            for field, words in _described(state)]
 
 
 def caption(state: FilterState) -> str:
@@ -184,3 +243,8 @@ def year_bounds(frame: pd.DataFrame) -> tuple[int, int] | None:
     if years.empty:
         return None
     return int(years.min()), int(years.max())
+
+
+def newest_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows by publication date, newest first, undated last; rows of one date keep their file order."""
+    return frame.sort_values(schema.PUBLISHED_DATE, ascending=False, na_position="last", kind="stable")
