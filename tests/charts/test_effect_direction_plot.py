@@ -91,7 +91,7 @@ def test_effect_direction_plot_labels_tell_publications_apart(frame_of):
             {"study_id": "b", "published": "2011-05", "citation": "Site page two"},
             {"study_id": "c", "published": "", "citation": ""}]
     labels = list(effect_direction_plot.effect_direction_plot(frame_of(rows)).layout.yaxis.ticktext)
-    assert sorted(labels) == ["Site page one 2011", "Site page two 2011", "c (undated)"]
+    assert sorted(labels) == ["C (undated)", "Site page one 2011", "Site page two 2011"]
     same = [{"study_id": s, "published": "2011-0" + m, "citation": "Vitamin D Life"} for s, m in (("x", "3"), ("y", "1"))]
     assert sorted(effect_direction_plot.effect_direction_plot(frame_of(same)).layout.yaxis.ticktext) == [
         "Vitamin D Life 2011a", "Vitamin D Life 2011b"
@@ -101,3 +101,16 @@ def test_effect_direction_plot_labels_tell_publications_apart(frame_of):
 def test_effect_direction_plot_says_when_nothing_has_a_direction(frame_of):
     fig = effect_direction_plot.effect_direction_plot(frame_of([{"direction": "not_applicable"}]))
     assert not fig.data and "direction of effect" in fig.layout.annotations[0].text
+
+
+@pytest.mark.parametrize(("citation", "study_id", "name"), [
+    ("Knapen MHJ, Drummen NE, Smit E. Three-year low-dose menaquinone-7", "knapen-2013", "Knapen"),
+    ("Y. Sato, Y. Honda, H. Kuno. Menatetrenone ameliorates osteopenia", "sato-1998-stroke", "Sato"),
+    ("Sato Yoshihiro, Honda Yoshiaki. Menatetrenone and vitamin D2", "sato-2011-alzheimer", "Sato"),
+    ("Sang Hyeon Je, Nam Seok Joo. Vitamin K supplement along with vitamin D", "je-2011", "Je"),
+    ("van Ballegooijen AJ, Beulens JWJ. Vitamin K status and physical function", "van-ballegooijen-2019", "van Ballegooijen"),
+    ("Vitamin D Life, 'Overview Vitamin K and Vitamin D' list item", "vdl-2011-03-low-dk", "Vitamin D Life"),
+    ("Does vitamin K2 play a role in the prevention and treatment of osteoporosis", "huang-2015", "Huang"),
+])
+def test_a_row_is_named_by_its_first_author_whole_never_cut(citation, study_id, name):
+    assert effect_direction_plot._publication_label(citation, study_id, 2011) == f"{name} 2011"

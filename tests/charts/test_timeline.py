@@ -127,3 +127,12 @@ def test_publication_on_several_forms_counts_once_as_several_forms(frame_of):
     bars = [t for t in fig.data if t.type == "bar"]
     assert [t.name for t in bars] == [schema.K_FORM.label(stats.SEVERAL_FORMS)]
     assert list(bars[0].y) == [1]
+
+
+@pytest.mark.parametrize("dates", [["2019-06"], ["2019-06", "2019-07"], ["1995", "2025-11"]])
+def test_the_time_axis_shows_dates_only_over_at_least_a_year(frame_of, dates):
+    fig = timeline.timeline(frame_of([{"finding_id": f"f{i}", "published": d} for i, d in enumerate(dates)]))
+    axis = fig.layout.xaxis
+    assert axis.tickformat in ("%Y", "%b %Y")  # never a time of day, e.g. '23:59:59.999'
+    start, end = (pd.Timestamp(value) for value in axis.range)
+    assert end - start >= pd.Timedelta(days=365)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,11 +20,43 @@ EDP_ROW_HEIGHT = 34
 # ------------------------------------------------------------------------------------- effect direction plot
 
 
+_NAME_PARTICLES = ("van", "von", "de", "der", "den", "di", "da", "le", "la")
+_LONGEST_LABEL = 26  # characters of a row label's name part
+
+
+def _is_initials(word: str) -> bool:
+    letters = word.replace(".", "").replace("-", "")
+    return 0 < len(letters) <= 3 and letters.isupper()
+
+
+def _publication_name(citation: str, study_id: str) -> str:
+    """The name a row is known by: the first author's surname ('Knapen MHJ', 'Y. Sato', 'van Ballegooijen AJ',
+    'Sang Hyeon Je'), else a short source name ('Vitamin D Life'), else the study id's first word (ids are written
+    'author-year')."""
+    first = citation.strip().split(",")[0].strip()
+    words = first.split()
+    id_word = study_id.split("-")[0]
+    named = [w for w in words if w.lower() == id_word.lower() and id_word.lower() not in _NAME_PARTICLES]
+    if named:
+        return named[0]
+    if 1 < len(words) <= 4 and words[0].lower() in _NAME_PARTICLES:
+        return " ".join(w for w in words if not _is_initials(w))
+    if 1 < len(words) <= 3:
+        if _is_initials(words[-1]) and not _is_initials(words[0]):
+            return words[0]
+        if all(_is_initials(w) for w in words[:-1]) and not _is_initials(words[-1]):
+            return words[-1]
+        if all(w[:1].isupper() and w[1:].islower() for w in words):
+            return words[-1]
+    if first and len(first) <= _LONGEST_LABEL:
+        return first
+    return id_word.capitalize()
+
+
 def _publication_label(citation: str, study_id: str, year: object) -> str:
-    """A short row label: the citation's first author (or the study id) and the year."""
-    author = re.split(r"[,.;:(]", citation.strip(), maxsplit=1)[0].strip() if citation.strip() else study_id
-    author = textwrap.shorten(author, 26, placeholder="…")
-    return f"{author} {year}" if pd.notna(year) else f"{author} (undated)"
+    """A short row label, whole (never cut with '…'): the publication's name and year."""
+    name = _publication_name(citation, study_id)
+    return f"{name} {year}" if pd.notna(year) else f"{name} (undated)"
 
 
 def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> list[str]:
@@ -188,7 +219,7 @@ def _edp_hover(cells: pd.DataFrame) -> list[str]:
         + [
             (schema.K_FORM.title, cells["k_form"]),
             (schema.LABELS["n_participants"], counts_text(cells["n"])),
-            ("Effect (95% CI)", cells["effect"]),
+            (schema.EFFECT_TEXT_LABEL, cells["effect"]),
             (schema.LABELS["headline"], cells["headline"]),
         ],
     )

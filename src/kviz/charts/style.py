@@ -13,8 +13,9 @@ import functools
 import html
 import math
 import re
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -283,17 +284,74 @@ def count_axis(axis_update, largest: int, title: str = "Publications") -> None:
     )
 
 
-def chart_config(filename: str, image_format: str = "png") -> dict:
-    """plotly config for slide-ready export: no logo, the camera button saves a 3× image named `filename`.
+# Saved images are 16:9 for slides: at least 1920×1080, taller charts keep their height and get wider to match.
+EXPORT_HEIGHT = 1080
+EXPORT_ASPECT = 16 / 9
+EXPORT_SCALE = 2
+
+
+def chart_config(filename: str, image_format: str = "png", height: float | None = None) -> dict:
+    """plotly config for slide-ready export: no logo; the camera button saves a 16:9 image named `filename`
+    (`height`: the figure's own, so a tall chart is not squeezed into 1080 px).
 
     `image_format` may be 'svg' for charts without WebGL traces (WebGL cannot be vector-exported).
     """
     safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", filename).strip("-.") or "kviz_chart"
+    export_height = max(EXPORT_HEIGHT, int(height or 0))
     return {
         "displaylogo": False,
         # The toolbar (camera included) appears while the pointer is over the chart: always shown, it covered
         # the right end of long titles and cluttered projected slides.
         "displayModeBar": "hover",
         "responsive": True,
-        "toImageButtonOptions": {"format": image_format, "scale": 3, "filename": safe_name, "width": None, "height": None},
+        "toImageButtonOptions": {
+            "format": image_format, "scale": EXPORT_SCALE, "filename": safe_name,
+            "width": round(export_height * EXPORT_ASPECT), "height": export_height,
+        },
     }
+
+
+SOURCE_LINE_FONT_SIZE = 12
+
+
+def add_source_line(fig: go.Figure, text: str) -> go.Figure:
+    """Append a small source line (kviz, data version, date, link) to the title block, so a saved image says where
+    it came from; the figure grows by the line's height."""
+    style = f"font-size:{SOURCE_LINE_FONT_SIZE}px;color:{MUTED_TEXT_COLOUR};font-weight:normal"
+    lines = [f'<span style="{style}">{line}</span>' for line in wrapped(text, SUBTITLE_WIDTH).split("<br>")]
+    fig.update_layout(title_text="<br>".join([fig.layout.title.text or "", *lines]),
+                      height=(fig.layout.height or DEFAULT_PLOT_HEIGHT) + int(TITLE_LINE_HEIGHT * len(lines)))
+    return fig
+
+
+_FONT_SIZE_IN_TEXT = re.compile(r"font-size:(\d+(?:\.\d+)?)px")
+_SCALED_LENGTHS = ("size", "pad", "tracegroupgap", "l", "r", "t", "b", "yshift", "xshift", "standoff")
+_DATA_UNIT_PARENTS = ("xbins", "ybins")  # their `size` is in data units, not pixels
+
+
+def _zoomed(value: Any, factor: float, key: str = "", parent: str = "") -> Any:
+    """A plotly JSON value with every font size, marker size, line width, margin and inline text size multiplied by
+    `factor` (a bar's `width` is in data units and stays)."""
+    if isinstance(value, dict):
+        return {k: _zoomed(v, factor, k, key) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_zoomed(v, factor, key, parent) for v in value]
+    if isinstance(value, str):
+        return _FONT_SIZE_IN_TEXT.sub(lambda m: f"font-size:{float(m.group(1)) * factor:.0f}px", value)
+    pixels = (key in _SCALED_LENGTHS and parent not in _DATA_UNIT_PARENTS) or (key == "width" and parent == "line")
+    if not pixels:
+        return value
+    if isinstance(value, np.ndarray):
+        return value * factor if value.dtype.kind in "iuf" else value
+    return value * factor if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+def zoomed(fig: go.Figure, factor: float, height: int) -> go.Figure:
+    """The figure drawn `factor` times larger (text, markers, margins, title room), `height` pixels tall: a chart
+    designed for a 720-pixel screen, shown on a larger one."""
+    data = fig.to_plotly_json()
+    layout = _zoomed({k: v for k, v in data["layout"].items() if k != "template"}, factor)
+    layout["height"] = height
+    zoomed_fig = go.Figure(data=[_zoomed(trace, factor) for trace in data["data"]], layout=layout)
+    zoomed_fig.layout.template = fig.layout.template
+    return zoomed_fig

@@ -101,7 +101,7 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
                 size=11,
             )
         )
-    fig.update_xaxes(title_text="Publication date", type="date")
+    fig.update_xaxes(title_text="Publication date", type="date", **_date_axis(points[schema.PUBLISHED_DATE]))
     fig.update_yaxes(
         tickvals=list(range(len(rows_order))),
         ticktext=[escape(vocabulary.label(code)) for code in rows_order],
@@ -118,6 +118,20 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
         height=max(320, 80 * len(rows_order) + 90), hovermode="closest", legend=dict(tracegroupgap=4),
     )
     return titled(fig, title, subtitle, notes)
+
+
+MIN_SPAN = pd.Timedelta(days=365)  # a time axis covers at least a year: a few close dates never zoom to hours
+
+
+def _date_axis(dates: pd.Series) -> dict:
+    """Dates only, never a time of day: ticks by year (or month, for a short span) over at least a year."""
+    first, last = dates.min(), dates.max()
+    if last - first < MIN_SPAN:
+        middle = first + (last - first) / 2
+        first, last = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    long = last - first >= 3 * MIN_SPAN
+    return dict(range=[first - MIN_SPAN / 12, last + MIN_SPAN / 12], tickformat="%Y" if long else "%b %Y",
+                dtick="M12" if long and last - first < 20 * MIN_SPAN else None if long else "M2")
 
 
 def _timeline_points(dated: pd.DataFrame, y: str, rows_order: list[str]) -> pd.DataFrame:

@@ -293,6 +293,20 @@ HEADER_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.in_every_fi
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
 TEXT_SEARCH_COLUMNS: tuple[str, ...] = ("headline", "citation", "population", "notes")
+# A result read from the numeric columns, e.g. 'RR 0.45 (95% CI 0.20 to 0.98)' (kviz.effect_sizes.effect_texts).
+EFFECT_TEXT, EFFECT_TEXT_LABEL = "effect_text", "Effect (95% CI)"
+# Tables of findings (app and report): these columns first, in this order, then the rest in file order.
+TABLE_FIRST_COLUMNS: tuple[str, ...] = (
+    "published", "headline", "outcome", "direction", "design", "k_form", "d3", "n_participants",
+)
+TABLE_ORDER: tuple[str, ...] = (
+    *TABLE_FIRST_COLUMNS, EFFECT_TEXT, *(name for name in COLUMN_NAMES if name not in TABLE_FIRST_COLUMNS),
+)
+# What the Evidence table shows until the reader chooses other columns.
+TABLE_DEFAULT_COLUMNS: tuple[str, ...] = (
+    *TABLE_FIRST_COLUMNS, EFFECT_TEXT, "dose_ug_per_day", "duration_months", "population", "integrity", "source_match",
+    "citation", "doi", "url", "notes",
+)
 
 # One complete, valid row (a real, verified study) for the upload template and the data dictionary.
 # Its ids start with "example-" so that a forgotten example row never clashes with the bundled data.
