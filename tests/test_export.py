@@ -240,3 +240,24 @@ def test_accents_are_kept_as_their_ascii_letters():
 def test_file_stem_adds_safe_suffixes():
     assert export.file_stem(FilterState(d3=("without_d3",)), DAY, "timeline") == "kviz_without-D3_2026-11-24_timeline"
     assert export.file_stem(FilterState(), DAY, "a b/c") == "kviz_all_2026-11-24_a-b-c"
+
+
+def test_the_csv_with_labels_reads_like_the_app_newest_first(make_csv):
+    frame = load_findings(io.StringIO(make_csv([
+        {"finding_id": "old", "published": "2001", "k_form": "MK-7", "d3": "with_d3", "design": "rct",
+         "measure": "RR", "estimate": "0.5", "ci_low": "0.3", "ci_high": "0.9"},
+        {"finding_id": "new", "published": "2020-05", "headline": "=HYPERLINK(\"x\")"},
+        {"finding_id": "undated", "published": ""},
+    ])))
+    data = export.labelled_csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads µ and accents
+    rows = cells(data)
+    assert list(rows[0])[:9] == ["Published", "Finding", "Outcome", "Direction", "Design", "Vitamin K form",
+                                 "Vitamin D3", "Participants", "Effect (95% CI)"]
+    assert [row["Finding ID"] for row in rows] == ["new", "old", "undated"]
+    old = rows[1]
+    assert (old["Vitamin K form"], old["Vitamin D3"], old["Design"]) == (
+        schema.K_FORM.label("MK-7"), schema.D3.label("with_d3"), schema.DESIGN.label("rct"))
+    assert old["Effect (95% CI)"] == "RR 0.5 (95% CI 0.3 to 0.9)"
+    assert rows[0]["Finding"].startswith(NEUTRALISING_PREFIX)
+    assert export.export_filename(FilterState(), datetime.date(2026, 12, 2), labelled=True).endswith("_labels.csv")

@@ -11,7 +11,7 @@ import pytest
 
 from kviz.charts import catalogue
 from kviz import report, schema
-from kviz.filters import FilterState, apply_filters, describe
+from kviz.filters import FilterState, apply_filters, describe, newest_first
 from kviz.loader import load_findings
 
 DAY = datetime.date(2026, 11, 24)
@@ -129,7 +129,7 @@ def test_every_key_chart_is_drawn_with_the_slide_ready_config(page_for):
 )
 def test_every_filtered_finding_is_in_the_table_and_no_other(page_for, typed_frame, state):
     page = page_for(state)
-    rows = apply_filters(typed_frame, state)
+    rows = newest_first(apply_filters(typed_frame, state))  # newest first, like the app's table
     shown = [i.removeprefix("finding-") for i in page.ids() if i.startswith("finding-")]
     assert shown == rows["finding_id"].tolist()
     for finding_id, headline in zip(rows["finding_id"], rows["headline"]):
@@ -262,3 +262,10 @@ def test_presentation_and_report_charts_have_unique_keys():
         keys = [chart.key for chart in charts]
         assert len(keys) == len(set(keys))
     assert set(catalogue.REPORT_CHARTS) <= set(catalogue.PRESENTATION_CHARTS)
+
+
+def test_the_table_keeps_notes_and_population_and_wraps_to_the_page(typed_frame):
+    document = report.html_report(typed_frame, FilterState(), DAY)
+    for title in (schema.LABELS["notes"], schema.LABELS["population"], schema.EFFECT_TEXT_LABEL):
+        assert f"<th>{title}</th>" in document
+    assert "overflow-x" not in document  # no sideways scrolling: cells wrap within the page

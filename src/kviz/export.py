@@ -16,12 +16,14 @@ import unicodedata
 import pandas as pd
 
 from kviz import schema
-from kviz.filters import FilterState, slug
+from kviz.effect_sizes import effect_texts
+from kviz.filters import FilterState, newest_first, slug
 from kviz.loader import FORMULA_CHARACTERS, NEUTRALISING_PREFIX
 
 FILE_PREFIX = "kviz"
 UNFILTERED_NAME = "all"
 EXCEL_SUFFIX = "excel"
+LABELLED_SUFFIX = "labels"
 # RFC 4180 line ends: with them the CSV writer also quotes cells holding a bare carriage return.
 LINE_END = "\r\n"
 # Keeps a file name well inside every file system's limit even with many filters selected.
@@ -77,6 +79,26 @@ def file_stem(state: FilterState, on: datetime.date, *suffixes: str) -> str:
     return "_".join([FILE_PREFIX, filters, on.isoformat(), *(safe_file_name_part(s) for s in suffixes)])
 
 
-def export_filename(state: FilterState, on: datetime.date, excel: bool = False) -> str:
-    """The CSV's file name, e.g. 'kviz_K2_with-D3_fracture_2026-11-24.csv' ('..._excel.csv' for Excel)."""
-    return file_stem(state, on, *([EXCEL_SUFFIX] if excel else [])) + ".csv"
+def export_filename(state: FilterState, on: datetime.date, excel: bool = False, labelled: bool = False) -> str:
+    """The CSV's file name, e.g. 'kviz_K2_with-D3_fracture_2026-11-24.csv' ('..._excel.csv' for Excel,
+    '..._labels.csv' for the CSV with labels)."""
+    suffixes = [EXCEL_SUFFIX] if excel else [LABELLED_SUFFIX] if labelled else []
+    return file_stem(state, on, *suffixes) + ".csv"
+
+
+def labelled_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows as the app shows them: newest first, column titles, category labels, the effect as text, in
+    schema.TABLE_ORDER; still safe to open in a spreadsheet."""
+    rows = newest_first(frame)
+    cells = export_frame(rows)
+    for name, vocabulary in schema.VOCABULARIES.items():
+        cells[name] = rows[name].map(vocabulary.labels).astype(object).where(rows[name].notna(), "")
+    cells[schema.EFFECT_TEXT] = effect_texts(rows)
+    titles = {**schema.LABELS, schema.EFFECT_TEXT: schema.EFFECT_TEXT_LABEL}
+    return cells[list(schema.TABLE_ORDER)].rename(columns=titles)
+
+
+def labelled_csv_bytes(frame: pd.DataFrame, excel: bool = True) -> bytes:
+    """The CSV with labels (for reading, not for loading back): UTF-8 with a byte-order mark, so Excel shows µ."""
+    text = labelled_frame(frame).to_csv(index=False, lineterminator=LINE_END)
+    return text.encode("utf-8-sig" if excel else "utf-8")

@@ -17,9 +17,10 @@ import kviz
 from kviz import schema
 from kviz.charts import catalogue
 from kviz.charts.catalogue import Chart
-from kviz.charts.style import chart_config
+from kviz.charts.style import add_source_line, chart_config
+from kviz.effect_sizes import effect_texts
 from kviz.export import file_stem, number_text
-from kviz.filters import FilterState, apply_filters, caption, describe
+from kviz.filters import FilterState, apply_filters, caption, describe, newest_first
 from kviz.loader import summary_line
 
 TITLE = "Vitamin K evidence for bone and muscle"
@@ -30,12 +31,13 @@ CAVEAT = (
 DOI_RESOLVER = "https://doi.org/"
 REPORT_SUFFIX = "report"
 DEFAULT_CHART_HEIGHT = 520
-# Columns of the findings table in the report, in reading order; the citation gets its own list.
+# Columns of the findings table in the report, in reading order (the app's table order, Notes and Population kept);
+# the citation gets its own list.
 TABLE_COLUMNS: tuple[str, ...] = (
-    "published", "headline", "design", "k_form", "d3", "outcome", "direction", "source_match",
-    "n_participants", "dose_ug_per_day", "duration_months", "effect_size", "finding_id",
+    *schema.TABLE_FIRST_COLUMNS, schema.EFFECT_TEXT, "population", "dose_ug_per_day", "duration_months",
+    "source_match", "notes", "finding_id",
 )
-WIDE_COLUMNS = ("headline",)  # get room to wrap in words, not letters
+WIDE_COLUMNS = ("headline", "population", "notes")  # get room to wrap in words, not letters
 
 
 def newest_publication(frame: pd.DataFrame) -> str:
@@ -71,8 +73,10 @@ def _escape(value: object) -> str:
 
 def _table_text(rows: pd.DataFrame) -> pd.DataFrame:
     """The report table's cells as readable text: category labels, plain numbers, empty for missing."""
-    cells = {}
+    cells = {schema.EFFECT_TEXT: effect_texts(rows)}
     for column in TABLE_COLUMNS:
+        if column == schema.EFFECT_TEXT:
+            continue
         values = rows[column]
         if column in schema.VOCABULARIES:
             cells[column] = values.map(schema.VOCABULARIES[column].labels).astype(object).fillna("")
@@ -83,14 +87,15 @@ def _table_text(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cells, index=rows.index)
 
 
-def _chart_html(chart: Chart, frame: pd.DataFrame, state: FilterState, on: datetime.date, first: bool) -> str:
-    figure = chart.figure(frame, state)
+def _chart_html(chart: Chart, frame: pd.DataFrame, state: FilterState, on: datetime.date, first: bool,
+                source: str) -> str:
+    figure = add_source_line(chart.figure(frame, state), source)
     height = figure.layout.height or DEFAULT_CHART_HEIGHT
     plot = figure.to_html(
         full_html=False,
         include_plotlyjs=first,  # embedded once, inline: the file works offline
         div_id=f"chart-{chart.key}",
-        config=chart_config(chart.filename(state, on)),
+        config=chart_config(chart.filename(state, on), height=height),
         default_height=f"{height}px",
     )
     return f'<section class="chart"><h2>{_escape(chart.title)}</h2>{plot}</section>'
@@ -110,7 +115,8 @@ def _findings_table(rows: pd.DataFrame, numbers: pd.Series) -> str:
     """The findings as table rows (built column-wise: a report may hold many thousands of findings)."""
     if rows.empty:
         return '<p class="empty">No findings match these filters.</p>'
-    header = "".join(f"<th>{_escape(schema.LABELS[c])}</th>" for c in TABLE_COLUMNS) + "<th>Source</th>"
+    titles = {**schema.LABELS, schema.EFFECT_TEXT: schema.EFFECT_TEXT_LABEL}
+    header = "".join(f"<th>{_escape(titles[c])}</th>" for c in TABLE_COLUMNS) + "<th>Source</th>"
     cells = _table_text(rows)
     html_rows = '<tr id="finding-' + _escaped(rows["finding_id"]) + '">'
     for column in TABLE_COLUMNS:
@@ -151,27 +157,29 @@ h2 { font-size: 1.35rem; margin-top: 2.2rem; border-bottom: 1px solid #ccc; padd
 .filters li { margin: .1rem 0; }
 .caveat { background: #f4f6f8; border-left: 4px solid #0072B2; padding: .6rem 1rem; }
 .chart { break-inside: avoid; }
-.table { overflow-x: auto; }
-table { border-collapse: collapse; font-size: .85rem; width: 100%; }
+table { border-collapse: collapse; font-size: .8rem; width: 100%; }
 th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; position: sticky; top: 0; }
-td.wide { min-width: 16rem; }
+td { overflow-wrap: anywhere; }
+td.wide { min-width: 10rem; overflow-wrap: break-word; }
 tbody tr:nth-child(even) { background: #fafafa; }
 .citations li { margin: .35rem 0; }
 .untraced { color: #a0430a; font-weight: 600; }
 a { color: #005a8c; }
-@media print { body { margin: 0; max-width: none; } .table { overflow: visible; } }
+@media print { body { margin: 0; max-width: none; } }
 """
 
 
 def html_report(table: pd.DataFrame, state: FilterState, on: datetime.date) -> str:
     """The offline report of `table` (the whole loaded table) under `state`, dated `on`."""
-    rows = apply_filters(table, state)
+    rows = newest_first(apply_filters(table, state))
     # Reference number of each row's publication, in order of first appearance.
     numbers = pd.Series(pd.factorize(rows["study_id"])[0] + 1, index=rows.index)
     filters = describe(state)
     filter_list = "".join(f"<li>{_escape(f)}</li>" for f in filters) or "<li>None: all findings</li>"
-    charts = "".join(_chart_html(c, rows, state, on, first=i == 0) for i, c in enumerate(catalogue.REPORT_CHARTS))
+    source = f"kviz {kviz.__version__} · {data_line(table)} · {on.isoformat()}"
+    charts = "".join(_chart_html(c, rows, state, on, first=i == 0, source=source)
+                     for i, c in enumerate(catalogue.REPORT_CHARTS))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
