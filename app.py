@@ -3,17 +3,15 @@
 Run with `streamlit run app.py`. Every page reads the filtered findings from `kviz.ui.page_view()`.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from kviz import ui
 
-st.set_page_config(
-    page_title="kviz · Vitamin K evidence",
-    page_icon=":material/bubble_chart:",
-    layout="wide",
-    initial_sidebar_state="expanded",
-)
+ICON = str(Path(__file__).parent / "assets" / "kviz-icon.png")  # the browser tab's icon, served from here: no icon font fetched from elsewhere
 
+PRESENTATION = st.Page("pages/presentation.py", title="Presentation", icon=":material/slideshow:")
 # One line per page: script, title, icon. The first page is the default (/). A page's URL path is its
 # file name (pages/timeline.py -> /timeline): keep them equal, or a shared link opened first on a fresh
 # server hits Streamlit's old pages/ routing by file name and shows "Page not found" (see kviz.ui).
@@ -24,12 +22,20 @@ PAGES = [
     st.Page("pages/effect_sizes.py", title="Effect sizes", icon=":material/linear_scale:"),
     st.Page("pages/map.py", title="Evidence map", icon=":material/bubble_chart:"),
     st.Page("pages/table.py", title="Evidence table", icon=":material/table_rows:"),
-    st.Page("pages/presentation.py", title="Presentation", icon=":material/slideshow:"),
+    PRESENTATION,
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About & method", icon=":material/info:"),
 ]
 
 page = st.navigation(PAGES)
+# One page config per run, chosen with the page: the Presentation keeps the sidebar closed however its slides are
+# stepped (a second call on the page itself made the sidebar flicker open on every rerun).
+st.set_page_config(
+    page_title="kviz · Vitamin K evidence",
+    page_icon=ICON,
+    layout="wide",
+    initial_sidebar_state="collapsed" if page.url_path == PRESENTATION.url_path else "expanded",
+)
 if ui.build_view() is None:
     st.stop()  # the load problems are on screen; no page can run without data
 page.run()

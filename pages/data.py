@@ -99,7 +99,9 @@ with help_column:
     st.page_link("pages/about.py", label="Data dictionary: every column and code", icon=":material/menu_book:")
 with upload_column:
     st.file_uploader(
-        "Findings CSV", type="csv", max_upload_size=upload.MAX_UPLOAD_MB, key=_file_key(),
+        # Any file type: the browser's own refusal of a wrong type is easy to miss; kviz says on screen what the file
+        # is (an Excel workbook, a PDF…) and how to save it as CSV.
+        "Findings CSV", type=None, max_upload_size=upload.MAX_UPLOAD_MB, key=_file_key(),
         on_change=_on_file_change, help="Checked in full before it is used: any problem is listed below.",
     )
 

@@ -5,13 +5,12 @@ import streamlit as st
 from kviz import schema, stats, ui
 from kviz.charts import catalogue
 
-NO_EFFECT_DIRECTIONS = [code for code in schema.DIRECTION.codes if code not in schema.EFFECT_DIRECTIONS]
-
 view = ui.page_view(
     "Effect directions",
-    "Which way did each publication's result point? Findings marked "
-    + " or ".join(f"*{schema.DIRECTION.label(code).lower()}*" for code in NO_EFFECT_DIRECTIONS)
-    + " (food content, opinion, background) are not in these charts.",
+    "Which way did each publication's result point? These charts count evidence about vitamin K: primary studies "
+    "and meta-analyses in which vitamin K was given or measured. Vitamin D-only trials, narrative reviews, opinion "
+    "and untraced claims are left out of the counts (each chart says how many); the sidebar switch *Count reviews, "
+    "opinion and untraced claims* brings them back, hatched. Findings with no effect stated are never counted.",
 )
 rows = view.rows
 
@@ -37,6 +36,9 @@ st.markdown(
     f"Per outcome with at least {stats.MIN_PUBLICATIONS} publications showing benefit or harm, the share that "
     "show benefit. **This is exploratory**: a vote count weighs a pilot study like a large trial and ignores "
     "effect sizes and study quality.\n\n"
+    f"- **Who votes:** primary studies ({', '.join(schema.DESIGN.label(c).lower() for c in schema.VOTING_DESIGNS)}). "
+    "Meta-analyses do not vote: they pool the same trials, which would then count twice. Their pooled estimates are "
+    "on the *Effect sizes* page.\n"
     "- The **sign test** asks whether benefit and harm split more unevenly than coin flips would (exact, "
     "two-sided; publications with no clear or mixed effect are left out of it).\n"
     "- The **Wilson 95% interval** is the range of benefit shares compatible with the count; it stays sensible "
@@ -44,7 +46,8 @@ st.markdown(
 )
 ui.chart(view, catalogue.VOTE_COUNT)
 
-votes = stats.vote_counts(rows)
+voting, _ = stats.voting_rows(rows, view.state.count_non_evidence)
+votes = stats.vote_counts(voting)  # the chart's own rows, so table and chart agree
 if not votes.empty:
     # Rounded here as in the chart's labels, so both show the same numbers.
     rounding = {"share_benefit": 2, "wilson_low": 2, "wilson_high": 2, "sign_test_p": 3}

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from kviz import schema, ui
+from kviz import schema, stats, ui, upload
 from kviz.charts import catalogue
 
 view = ui.page_view(
@@ -28,31 +28,51 @@ HEADLINE_NUMBERS = [  # label, value, help, note under the value
     ("RCTs", publications_of_design("rct"), schema.DESIGN["rct"].description, None),
     ("Meta-analyses", publications_of_design("meta_analysis"), schema.DESIGN["meta_analysis"].description, None),
     (
-        "Participants", int(per_study.sum()),
+        "Participants", int(per_study.sum()) if len(per_study) else None,
         f"Sum over the {len(per_study):,} publications that report a sample size. Meta-analyses pool people who "
         "may also be counted in the trials they include, so this overstates the number of different people.",
-        "where reported",
+        "where reported" if len(per_study) else "none reported",
     ),
     ("Untraced claims", len(untraced), "Claims for which no study could be identified; they are listed below.", None),
 ]
-for column, (label, value, explanation, note) in zip(st.columns(len(HEADLINE_NUMBERS)), HEADLINE_NUMBERS):
-    column.metric(label, f"{value:,}", delta=note, delta_color="off", delta_arrow="off", help=explanation,
-                  border=True, height="stretch")
+with st.container(horizontal=True, gap="small"):  # each card as wide as its label: nothing cut off, wraps on narrow screens
+    for label, value, explanation, note in HEADLINE_NUMBERS:
+        st.metric(label, "—" if value is None else f"{value:,}", delta=note, delta_color="off", delta_arrow="off",
+                  help=explanation, border=True, width="content")
 
-ui.chart(view, catalogue.DIRECTION_SUMMARY)
+event = ui.chart(view, catalogue.DIRECTION_SUMMARY, key="summary_chart", selectable=True)
+counted, _ = stats.counted_rows(rows, view.state.count_non_evidence)
+chosen = {tuple(point["customdata"][:2]) for point in (event.selection.points if event else []) if point.get("customdata")}
+if chosen:
+    behind = pd.concat([stats.rows_behind(counted, outcome, direction) for outcome, direction in sorted(chosen)])
+    bars = ", ".join(f"{schema.OUTCOME.label(o)} · {schema.DIRECTION.label(d)}" for o, d in sorted(chosen))
+    st.subheader(f"{len(behind):,} finding{'s' if len(behind) != 1 else ''} behind {bars}", anchor=False)
+    ui.finding_cards(ui.findings_table(behind, key="summary_findings"), "Click a row to read the finding in full.")
+else:
+    st.caption("Click a bar to list the findings behind it.")
 
+BUNDLED_DATA_TEXT = (
+    "- One row per **finding**: what one publication reported for one outcome, coded by study design, "
+    "vitamin K form, what was given besides it (D3), direction of effect and, where reported, the effect size.\n"
+    "- Seeded from the review by **Alonso et al. (2022)** and the Vitamin D Life overview of vitamin K and "
+    "vitamin D, then extended by a documented search for trials, meta-analyses and cohorts: *About & method* "
+    "lists every record screened and why it was or was not included.\n"
+    "- Every row names the page its facts were read on and how sure we are which study a claim refers to; the "
+    "*Notes* column says where a headline overstates its study (for example an association reported as an effect)."
+)
+selection = ui.data_selection()
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("What this data is")
-    st.markdown(
-        "- One row per **finding**: what one publication reported for one outcome, coded by study design, "
-        "vitamin K form, D3 co-supplementation and direction of effect.\n"
-        "- Seeded from the review by **Alonso et al. (2022)** and the Vitamin D Life overview of vitamin K "
-        "and vitamin D, with studies added where the seed leaves gaps. Every row says how sure we are which "
-        "study a claim refers to.\n"
-        "- The *Notes* column says where a headline overstates its study (for example an association "
-        "reported as an effect)."
-    )
+    if selection.upload is None or selection.choice is upload.DataChoice.BUNDLED:
+        st.markdown(BUNDLED_DATA_TEXT)
+    else:
+        st.markdown(
+            f"**{selection.choice.label}.** kviz checked the uploaded file's columns, categories, dates and links; "
+            "it did not check what its rows claim, and it keeps the file in this browser session only."
+            + (" The bundled findings come first, then your rows." if selection.choice is upload.DataChoice.COMBINED else "")
+        )
+        st.text(f"File: {selection.upload.name} · {ui.coverage(view.findings)}")  # plain text: the name is the user's
 with right:
     st.subheader("What it is not")
     st.markdown(

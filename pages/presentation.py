@@ -1,7 +1,9 @@
-"""Presentation mode: a title card, then one key chart at a time at full width, for meetings.
+"""Presentation mode: a title card, then the key charts one slide at a time, filling the screen, for meetings.
 
-The slide number is bound to the URL (`?slide=3`) like the filters, so a copied link reopens the same
-slide with the same filters. Previous / Next also answer the ← and → keys.
+No page heading and one slim row of controls: the rest of the screen is the slide. Charts are laid out for the
+browser window's size (kviz.charts.slides): text grows with the screen, and tall charts are split over several
+slides rather than shrunk. The slide number is bound to the URL (`?slide=3`) like the filters, so a copied link
+reopens the same slide with the same filters. Previous / Next also answer the ← and → keys.
 """
 
 import dataclasses
@@ -10,26 +12,29 @@ import datetime
 import streamlit as st
 
 from kviz import filters, report, ui
-from kviz.charts import catalogue
-from kviz.charts.style import chart_config
+from kviz.charts import catalogue, slides
+from kviz.charts.style import add_source_line, chart_config
+from kviz.ui.viewport import window_size
 
 SLIDE_KEY = "slide"
 IMAGE_FORMAT_KEY = "image"
 IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
-CHARTS = catalogue.PRESENTATION_CHARTS
-SLIDE_COUNT = 1 + len(CHARTS)  # the title card, then one slide per chart
+DECK_KEY = "_kviz_deck"  # this session's slides for (data, filters, screen): stepping does not rebuild them
+DEFAULT_WINDOW = (1920, 1080)  # until the browser has told its size (and in tests)
+# Less room than the header strip Streamlit keeps above every page, and no footer padding: the slide fills the rest.
+SLIDE_STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.1rem; padding-bottom: 0.25rem; }
+</style>"""
 
-# Presenting starts without the sidebar. Streamlit keeps a sidebar the user opened or closed by hand.
-st.set_page_config(initial_sidebar_state="collapsed")
 
-
-def _step(by: int) -> None:
+def _step(by: int, count: int) -> None:
     """Previous / Next: move the bound slide number, staying on the first or last slide at the ends."""
     current = st.session_state.get(SLIDE_KEY, 1)
-    st.session_state[SLIDE_KEY] = min(max(current + by, 1), SLIDE_COUNT)
+    st.session_state[SLIDE_KEY] = min(max(current + by, 1), count)
 
 
 def _title_card(view: ui.View, today: datetime.date) -> None:
+    st.title(report.TITLE, anchor=False)
     newest = report.newest_publication(view.findings)
     with st.container(horizontal=True, gap="large"):
         st.metric("Findings shown", f"{len(view.rows):,} of {len(view.findings):,}", border=True)
@@ -58,30 +63,53 @@ def _title_card(view: ui.View, today: datetime.date) -> None:
     )
 
 
-def _chart_slide(view: ui.View, chart: catalogue.Chart, today: datetime.date, image_format: str) -> None:
-    config = chart_config(chart.filename(view.state, today), image_format=image_format)
-    st.plotly_chart(
-        chart.figure(view.rows, view.state), width="stretch", theme=None, config=config, key=f"slide_{chart.key}"
-    )
+def _deck(view: ui.View, slide_height: int, zoom: float, source: str) -> list[slides.Slide]:
+    """The slides for this data, these filters and this screen, built once per session and kept while stepping."""
+    key = (id(view.findings), view.state, slide_height, zoom)
+    kept = st.session_state.get(DECK_KEY)
+    if kept is None or kept[0] != key:
+        deck = slides.slides(catalogue.PRESENTATION_CHARTS, view.rows, view.state, slide_height, zoom,
+                             decorate=lambda figure: add_source_line(figure, source))
+        kept = (key, deck, {})
+        st.session_state[DECK_KEY] = kept
+    return kept[1]
 
 
-view = ui.page_view(report.TITLE, shows_findings=False)
+def _chart_slide(view: ui.View, slide: slides.Slide, number: int, source: str, today: datetime.date,
+                 slide_height: int, zoom: float, image_format: str) -> None:
+    drawn = st.session_state[DECK_KEY][2]  # design-size figures of the parts shown so far
+    if number not in drawn:
+        drawn[number] = slides.design_figure(slide, view.rows, view.state, lambda figure: add_source_line(figure, source))
+    figure = slides.on_screen(drawn[number], slide_height, zoom)
+    name = slide.chart.filename(view.state, today) + (f"_part-{slide.part}" if slide.parts > 1 else "")
+    st.plotly_chart(figure, width="stretch", theme=None, key=f"slide_{number}",
+                    config=chart_config(name, image_format=image_format, height=figure.layout.height))
+
+
+view = ui.page_view("", shows_findings=False)
+st.html(SLIDE_STYLE)
 today = datetime.date.today()
-with st.container(horizontal=True, vertical_alignment="center"):
-    st.button("Previous", icon=":material/arrow_back:", on_click=_step, args=(-1,), shortcut="Left")
-    slide = st.pagination(SLIDE_COUNT, max_visible_pages=None, key=SLIDE_KEY, bind="query-params")
-    st.button(
-        "Next", icon=":material/arrow_forward:", icon_position="right", on_click=_step, args=(1,), shortcut="Right"
-    )
+_, window_height = window_size(DEFAULT_WINDOW)
+slide_height, zoom = slides.slide_area(window_height)
+source = ui.source_line(view, today)
+deck = _deck(view, slide_height, zoom, source)
+count = 1 + len(deck)  # the title card, then the chart slides
+
+with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # one slim row, also at 1280 × 720
+    st.button("Previous", icon=":material/arrow_back:", on_click=_step, args=(-1, count), shortcut="Left",
+              help="Previous slide (← key)")
+    slide = st.pagination(count, max_visible_pages=5, key=SLIDE_KEY, bind="query-params")
+    st.button("Next", icon=":material/arrow_forward:", icon_position="right", on_click=_step, args=(1, count),
+              shortcut="Right", help="Next slide (→ key)")
     image_format = st.segmented_control(
         "Camera button saves", list(IMAGE_FORMATS), format_func=IMAGE_FORMATS.get, default="png", required=True,
         key=IMAGE_FORMAT_KEY, bind="query-params", label_visibility="collapsed",
         help="Image format of the chart's camera button: PNG (high resolution) or SVG (vector, for slides).",
     )
-upcoming = f" · next: {CHARTS[slide - 1].title}" if slide < SLIDE_COUNT else ""
-st.caption(f"Slide {slide} of {SLIDE_COUNT}{upcoming} · the ← and → keys move between slides")
+    upcoming = f" · next: {deck[slide - 1].title}" if slide < count else ""
+    st.caption(f"Slide {slide} of {count}{upcoming}")
 
 if slide == 1:
     _title_card(view, today)
 else:
-    _chart_slide(view, CHARTS[slide - 2], today, image_format)
+    _chart_slide(view, deck[slide - 2], slide - 2, source, today, slide_height, zoom, image_format)

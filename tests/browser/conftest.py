@@ -68,13 +68,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[[], BrowserContext]]:
-    """Opens fresh browser contexts (separate users); on failure each open page is screenshotted."""
+def new_context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., BrowserContext]]:
+    """Opens fresh browser contexts (separate users; `viewport=` for another screen size); on failure each open page
+    is screenshotted."""
     contexts: list[BrowserContext] = []
     page_errors: list[str] = []
 
-    def open_context() -> BrowserContext:
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    def open_context(viewport: dict[str, int] = VIEWPORT) -> BrowserContext:
+        context = browser.new_context(viewport=viewport, accept_downloads=True)
         context.set_default_timeout(TIMEOUT_MS)
         context.on("page", lambda page: page.on("pageerror", lambda error: page_errors.append(str(error))))
         contexts.append(context)

@@ -86,3 +86,15 @@ def test_link_with_filters_restores_them_in_a_new_browser(server: Server, new_co
     assert chart_fingerprints(second) == charts, "the link reopens the very same charts"
     assert_no_errors(second)
     screenshot(second, "filters-restored-from-link")
+
+
+_CUT_TEXT = """() => [...document.querySelectorAll('[data-testid=stSidebar] [data-tag] > span[title]')]
+    .filter(span => span.scrollWidth > span.clientWidth + 1).map(span => span.textContent)"""
+
+
+def test_chosen_options_show_their_whole_label_and_every_option_its_count(server: Server, page: Page) -> None:
+    open_path(page, server, "", "outcome=Vitamin+status+%26+absorption&design=Cross-sectional+or+case-control")
+    assert page.evaluate(_CUT_TEXT) == [], "a chip ends in '…'"
+    outcome_counts = page.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]").filter(
+        has_text="Bone density").first.inner_text()
+    assert "Vitamin status & absorption" in outcome_counts and "Fracture" in outcome_counts

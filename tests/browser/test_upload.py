@@ -78,3 +78,19 @@ def test_an_upload_stays_in_the_session_that_made_it(
     assert total_findings(uploader) == bundled_total + 18, "combined: the bundled rows and the upload's 18"
     assert total_findings(bystander) == bundled_total
     assert digest(BUNDLED) == bundled_before, "the upload never touches data/findings.csv"
+
+
+def test_a_workbook_is_refused_on_screen_with_the_whole_hint(server: Server, page: Page, tmp_path) -> None:
+    workbook = tmp_path / "findings.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + b"\x00" * 200)  # how every .xlsx file starts
+    open_path(page, server, "data")
+    before = count_line(page)
+    rerun_after(page, lambda: page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(workbook))
+    error = page.get_by_test_id("stAlertContentError")
+    assert "Not loaded" in error.inner_text()
+    problems = page.get_by_test_id("stTable").inner_text()
+    assert "this is not a CSV file: it looks like an Excel workbook" in problems
+    assert "File › Save As › 'CSV UTF-8 (comma delimited)'" in problems  # the hint, whole: nothing cut off
+    assert "…" not in problems
+    assert count_line(page) == before, "the data explored stays as it was"
+    screenshot(page, "upload-refused-workbook")

@@ -1,0 +1,120 @@
+"""Which findings the app shows (bundled file, $KVIZ_DATA or this session's upload), and how a failed load reads."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from kviz import data_version, loader, schema, screening, upload
+from kviz.loader import FindingsError
+
+DATA_ENV_VAR = "KVIZ_DATA"  # path of a findings CSV that replaces the bundled file (tests, benchmarks)
+_DATA_KEY = "_kviz_data"  # this session's upload.Selection (pages/data.py)
+
+
+@st.cache_resource(show_spinner="Loading findings…", max_entries=2)
+def _load_file(path: str, modified_ns: int, size: int) -> pd.DataFrame:
+    """The typed findings of one file version: the cache key includes mtime and size, so edits reload.
+
+    One shared, read-only frame for every session (pages only derive new frames from it; pandas'
+    copy-on-write keeps those apart): st.cache_data would unpickle a copy on every rerun, ~0.8 s at 100k rows.
+    """
+    return loader.load_findings(path)
+
+
+def data_path() -> Path:
+    """The findings file in use: $KVIZ_DATA when set, else the bundled data/findings.csv."""
+    return Path(os.environ.get(DATA_ENV_VAR) or loader.DEFAULT_DATA_PATH)
+
+
+def active_findings() -> pd.DataFrame | None:
+    """The findings every page explores, or None after showing why they could not be loaded."""
+    chosen = data_selection().frame
+    return chosen if chosen is not None else bundled_findings()
+
+
+def data_selection() -> upload.Selection:
+    """This session's choice of data on the Data page: in session state only, never on disk or in a shared cache."""
+    return st.session_state.get(_DATA_KEY) or upload.Selection()
+
+
+def set_data_selection(selection: upload.Selection) -> None:
+    st.session_state[_DATA_KEY] = selection
+
+
+def bundled_findings() -> pd.DataFrame | None:
+    """The findings file's table, or None after showing why it could not be loaded (naming the file, not its path:
+    a server's directories are none of a visitor's business)."""
+    path = data_path()
+    try:
+        stat = path.stat()
+        return _load_file(str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        problems = FindingsError([schema.Problem("file not found or not readable", path.name)])
+    except FindingsError as error:
+        problems = error
+    show_problems(problems, f"The findings file {path.name} could not be loaded.")
+    return None
+
+
+@st.cache_resource(max_entries=2)
+def _load_screening(path: str, modified_ns: int, size: int) -> pd.DataFrame:
+    return screening.load_screening(path)
+
+
+def bundled_screening() -> pd.DataFrame | None:
+    """The screening records of the findings file in use, or None when it has none (or they do not load)."""
+    path = screening.screening_path_for(data_path())
+    try:
+        stat = path.stat()
+        return _load_screening(str(path), stat.st_mtime_ns, stat.st_size)
+    except (OSError, FindingsError):
+        return None
+
+
+def show_problems(error: FindingsError, headline: str) -> None:
+    """Every problem of a failed load as a table (file, row, column, value, allowed), never a traceback."""
+    st.error(f"{headline} {error.total} problem{'s' if error.total != 1 else ''} found — fix them and reload.")
+    problem_table(error.table())
+
+
+def problem_table(table: pd.DataFrame) -> None:
+    """A `loader.problems_table` shown whole: every message and hint wraps instead of ending in '…'.
+
+    st.table reads cells as Markdown, and file names and values come from the user's file: every cell is escaped to
+    literal text, so a value can never become a link, an image or an icon."""
+    shown = table.copy()
+    shown[loader.PROBLEM_LABELS["file"]] = shown[loader.PROBLEM_LABELS["file"]].map(lambda name: Path(str(name)).name)
+    cells = shown.astype(object).where(shown.notna(), "").astype(str).map(literal_markdown)
+    st.table(cells.replace("", "—"), hide_index=True)
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=&^\"'%@/])")
+
+
+def literal_markdown(text: str) -> str:
+    """`text` with every Markdown, HTML, emoji/icon and LaTeX character backslash-escaped: it renders as written."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("\n", " ")
+
+
+def uploaded_data_note() -> None:
+    """Every page says so when the session explores an upload instead of the bundled findings."""
+    choice = data_selection().choice
+    if choice is not upload.DataChoice.BUNDLED:
+        st.page_link("pages/data.py", label=f"Data: {choice.label}", icon=":material/upload_file:",
+                     help="Change or remove your upload on the Data page.")
+
+
+def data_label() -> str:
+    """Which data a chart shows, for its source line: 'data version 2 of 2 December 2026', or the upload's name."""
+    selection = data_selection()
+    stamp = data_version.read_version(data_path())
+    bundled = f"data {stamp.label}" if stamp else f"data {data_path().name}"
+    if selection.choice is upload.DataChoice.BUNDLED or selection.upload is None:
+        return bundled
+    name = selection.upload.name
+    return f"{bundled} + {name}" if selection.choice is upload.DataChoice.COMBINED else f"data {name} (uploaded)"
