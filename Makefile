@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast chromium validate bench
+.PHONY: run serve test test-fast chromium haproxy validate bench
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
@@ -14,8 +14,15 @@ $(STAMP): requirements.txt pyproject.toml
 run: $(STAMP)
 	$(PY) -m streamlit run app.py
 
-# Everything: unit, AppTest and browser tests (installs the venv and, when missing, Debian's chromium first).
-test: $(STAMP) chromium
+# Many visitors at once: REPLICAS Streamlit processes (default: one per core) behind HAProxy on PORT
+# (default 8501), session affinity by cookie; Ctrl-C stops them all. See docs/DEPLOY.md.
+REPLICAS ?=
+PORT ?= 8501
+serve: $(STAMP) haproxy
+	@bash scripts/serve.sh $(if $(REPLICAS),--replicas $(REPLICAS)) --port $(PORT)
+
+# Everything: unit, AppTest and browser tests (installs the venv and, when missing, Debian's chromium and haproxy).
+test: $(STAMP) chromium haproxy
 	$(PY) -m pytest
 
 # Everything except the browser tests (no Chromium needed).
@@ -24,6 +31,9 @@ test-fast: $(STAMP)
 
 chromium:
 	@bash scripts/ensure-chromium.sh
+
+haproxy:
+	@bash scripts/ensure-haproxy.sh
 
 validate: $(STAMP)
 	$(PY) -m kviz validate
