@@ -9,22 +9,23 @@ import streamlit as st
 
 from kviz import ui
 
-ICON = str(Path(__file__).parent / "assets" / "kviz-icon.png")  # the browser tab's icon, served from here: no icon font fetched from elsewhere
+ICON = str(Path(__file__).parent / "assets" / "kviz-icon.png")  # the browser tab's icon, served by the app itself
 
-PRESENTATION = st.Page("pages/presentation.py", title="Presentation", icon=":material/slideshow:")
-# One line per page: script, title, icon. The first page is the default (/). A page's URL path is its
-# file name (pages/timeline.py -> /timeline): keep them equal, or a shared link opened first on a fresh
-# server hits Streamlit's old pages/ routing by file name and shows "Page not found" (see kviz.ui).
+PRESENTATION = st.Page("pages/presentation.py", title="Presentation")
+# One line per page: script and title; the first page is the default (/). No page icons: Streamlit would fetch a
+# Material icon as the tab's icon from an outside font host, and a meeting room may have no internet. A page's URL
+# path is its file name (pages/timeline.py -> /timeline): keep them equal, or a shared link opened first on a
+# fresh server hits Streamlit's old pages/ routing by file name and shows "Page not found" (see kviz.ui.page).
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
-    st.Page("pages/effects.py", title="Effect directions", icon=":material/change_history:"),
-    st.Page("pages/effect_sizes.py", title="Effect sizes", icon=":material/linear_scale:"),
-    st.Page("pages/map.py", title="Evidence map", icon=":material/bubble_chart:"),
-    st.Page("pages/table.py", title="Evidence table", icon=":material/table_rows:"),
+    st.Page("pages/overview.py", title="Overview", default=True),
+    st.Page("pages/timeline.py", title="Timeline"),
+    st.Page("pages/effects.py", title="Effect directions"),
+    st.Page("pages/effect_sizes.py", title="Effect sizes"),
+    st.Page("pages/map.py", title="Evidence map"),
+    st.Page("pages/table.py", title="Evidence table"),
     PRESENTATION,
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
-    st.Page("pages/about.py", title="About & method", icon=":material/info:"),
+    st.Page("pages/data.py", title="Data"),
+    st.Page("pages/about.py", title="About & method"),
 ]
 
 page = st.navigation(PAGES)

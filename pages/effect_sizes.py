@@ -43,8 +43,9 @@ with st.container(horizontal=True):
 
 analysis = meta_analysis.analyse(view.rows, outcome, measure, by, method, exclude_flagged=exclude_flagged,
                                  exclude_open_label=exclude_open_label)
-event = ui.chart(view, catalogue.FOREST_PLOT, figure=forest.forest_plot(analysis, view.caption), key="forest_chart",
-                 selectable=True)
+event = ui.chart(view, catalogue.FOREST_PLOT, key="forest_chart", selectable=True,
+                 variant=(outcome, measure, by, method, exclude_flagged, exclude_open_label),
+                 build=lambda: forest.forest_plot(analysis, view.caption))
 ui.finding_cards(ui.selected_rows(event, view.rows, ("finding_id",)), "Select a square to read that finding here.")
 
 st.header("Pooled estimates (exploratory)", divider="gray")

@@ -17,8 +17,8 @@ view = ui.page_view(
 split = ui.page_choice("Split rows", SPLITS, key="split_by",
                        help="A second dimension: vitamin D3 given (with, without, D3 only) or the kind of study.")
 split = None if split == "none" else split
-figure = evidence_map.evidence_map(view.rows, view.caption, view.state.count_non_evidence, split)
-event = ui.chart(view, catalogue.EVIDENCE_MAP, figure=figure, key="map_chart", selectable=True)
+event = ui.chart(view, catalogue.EVIDENCE_MAP, key="map_chart", selectable=True, variant=(split,),
+                 build=lambda: evidence_map.evidence_map(view.rows, view.caption, view.state.count_non_evidence, split))
 counted, _ = stats.counted_rows(view.rows, view.state.count_non_evidence)
 selected = ui.selected_rows(event, counted.assign(group=stats.split_groups(counted, split)), ("k_form", "outcome", "group"))
 if selected.empty:

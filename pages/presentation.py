@@ -9,6 +9,7 @@ reopens the same slide with the same filters. Previous / Next also answer the �
 import dataclasses
 import datetime
 
+import pandas as pd
 import streamlit as st
 
 from kviz import filters, report, ui
@@ -19,7 +20,6 @@ from kviz.ui.viewport import window_size
 SLIDE_KEY = "slide"
 IMAGE_FORMAT_KEY = "image"
 IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
-DECK_KEY = "_kviz_deck"  # this session's slides for (data, filters, screen): stepping does not rebuild them
 DEFAULT_WINDOW = (1920, 1080)  # until the browser has told its size (and in tests)
 # Less room than the header strip Streamlit keeps above every page, and no footer padding: the slide fills the rest.
 SLIDE_STYLE = """<style>
@@ -63,27 +63,23 @@ def _title_card(view: ui.View, today: datetime.date) -> None:
     )
 
 
-def _deck(view: ui.View, slide_height: int, zoom: float, source: str) -> list[slides.Slide]:
-    """The slides for this data, these filters and this screen, built once per session and kept while stepping."""
-    key = (id(view.findings), view.state, slide_height, zoom)
-    kept = st.session_state.get(DECK_KEY)
-    if kept is None or kept[0] != key:
-        deck = slides.slides(catalogue.PRESENTATION_CHARTS, view.rows, view.state, slide_height, zoom,
-                             decorate=lambda figure: add_source_line(figure, source))
-        kept = (key, deck, {})
-        st.session_state[DECK_KEY] = kept
-    return kept[1]
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Laying out the slides for this screen…")
+def _deck(data_token: str, state: filters.FilterState, slide_height: int, zoom: float, source: str,
+          _rows: pd.DataFrame) -> list[slides.Slide]:
+    """The slides for this data, these filters and this screen: laid out once, shared by every session."""
+    return slides.slides(catalogue.PRESENTATION_CHARTS, _rows, state, slide_height, zoom,
+                         decorate=lambda figure: add_source_line(figure, source))
 
 
-def _chart_slide(view: ui.View, slide: slides.Slide, number: int, source: str, today: datetime.date,
-                 slide_height: int, zoom: float, image_format: str) -> None:
-    drawn = st.session_state[DECK_KEY][2]  # design-size figures of the parts shown so far
-    if number not in drawn:
-        drawn[number] = slides.design_figure(slide, view.rows, view.state, lambda figure: add_source_line(figure, source))
-    figure = slides.on_screen(drawn[number], slide_height, zoom)
+def _chart_slide(view: ui.View, slide: slides.Slide, number: int, today: datetime.date, slide_height: int,
+                 zoom: float, image_format: str) -> None:
+    source = ui.source_line(view, today)  # this slide's own link
+    figure = ui.shared_figure(view, slide.chart, variant=(slide.keys, source), build=lambda: slides.design_figure(
+        slide, view.rows, view.state, lambda built: add_source_line(built, source)))
     name = slide.chart.filename(view.state, today) + (f"_part-{slide.part}" if slide.parts > 1 else "")
-    st.plotly_chart(figure, width="stretch", theme=None, key=f"slide_{number}",
-                    config=chart_config(name, image_format=image_format, height=figure.layout.height))
+    shown = slides.on_screen(figure, slide_height, zoom)
+    st.plotly_chart(shown, width="stretch", theme=None, key=f"slide_{number}",
+                    config=chart_config(name, image_format=image_format, height=shown.layout.height))
 
 
 view = ui.page_view("", shows_findings=False)
@@ -91,8 +87,8 @@ st.html(SLIDE_STYLE)
 today = datetime.date.today()
 _, window_height = window_size(DEFAULT_WINDOW)
 slide_height, zoom = slides.slide_area(window_height)
-source = ui.source_line(view, today)
-deck = _deck(view, slide_height, zoom, source)
+# Measured with the source line of the deck's own link; each slide then carries its own (with ?slide=N).
+deck = _deck(view.data_token, view.state, slide_height, zoom, ui.source_line(view, today, slide=None), view.rows)
 count = 1 + len(deck)  # the title card, then the chart slides
 
 with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # one slim row, also at 1280 × 720
@@ -112,4 +108,4 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small"):  #
 if slide == 1:
     _title_card(view, today)
 else:
-    _chart_slide(view, deck[slide - 2], slide - 2, source, today, slide_height, zoom, image_format)
+    _chart_slide(view, deck[slide - 2], slide - 2, today, slide_height, zoom, image_format)

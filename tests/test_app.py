@@ -347,3 +347,23 @@ def test_every_page_runs_on_the_bundled_findings(page, monkeypatch):
     bundled = loader.load_findings()
     assert count_line(at).startswith(f"{len(bundled):,} of {len(bundled):,} findings")
     assert not at.error
+
+
+def test_a_link_with_a_huge_search_is_cut_to_the_cap_and_says_so():
+    at = open_page("pages/overview.py", {"q": " ".join(["bone"] * 8000)})  # 40,000 characters
+    assert len(at.text_input(key=ui.SEARCH_KEY).value) == filters.MAX_SEARCH_CHARACTERS
+    assert len(at.query_params["q"]) == filters.MAX_SEARCH_CHARACTERS  # the link the user copies is cut too
+    assert any(f"first {filters.MAX_SEARCH_WORDS} words" in c.value for c in at.sidebar.caption)
+
+
+def test_a_file_with_thousands_of_odd_columns_gives_a_short_data_note(tmp_path, monkeypatch):
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    extra = [f"extra_{i:04d}" for i in range(3000)]
+    wide = [lines[0] + "," + ",".join(extra)] + [line + "," * len(extra) for line in lines[1:]]
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join(wide) + "\n", encoding="utf-8")
+    monkeypatch.setenv(ui.DATA_ENV_VAR, str(path))
+    at = open_page("pages/overview.py")
+    notes = [t.value for t in at.sidebar.text if "unknown column" in t.value]
+    assert len(notes) == 1 and len(notes[0]) < 1000
+    assert count_line(at) == ALL_COUNT

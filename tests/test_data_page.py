@@ -88,7 +88,8 @@ def test_the_page_starts_on_the_bundled_findings_with_upload_choices_disabled():
     assert sidebar_count(at) == f"**{BUNDLED_ROWS} of {BUNDLED_ROWS} findings · {BUNDLED_ROWS} publications**"
     assert at.radio(key="data_choice").value is DataChoice.BUNDLED and at.radio(key="data_choice").disabled
     (uploader,) = at.file_uploader
-    assert uploader.allowed_type == [".csv"] and uploader.proto.max_upload_size_mb == upload.MAX_UPLOAD_MB
+    # Any type is accepted, so a wrong one is refused on screen with what it is and how to save it as CSV.
+    assert uploader.allowed_type == [] and uploader.proto.max_upload_size_mb == upload.MAX_UPLOAD_MB
     assert [b.label for b in at.get("download_button")] == ["Download the template"]
     assert [link.proto.page for link in at.get("page_link")] == ["about"]  # the About page's URL path
 
@@ -325,3 +326,25 @@ def test_users_see_no_error_details_or_server_paths(monkeypatch: pytest.MonkeyPa
     (shown,) = at.exception
     assert str(ROOT) not in shown.message and "ValueError" not in shown.message
     assert not list(shown.stack_trace)
+
+
+# ------------------------------------------------------------------------------------------ an upload that is gone
+
+LOST = "The uploaded file this page showed is not here"
+
+
+def test_the_url_says_while_an_upload_is_explored():
+    at = upload_file(open_page(), "mine.csv", valid_csv(2))
+    assert at.query_params["data"] == DataChoice.UPLOADED.value
+    choose(at, DataChoice.BUNDLED)
+    assert "data" not in at.query_params
+
+
+def test_a_session_opened_on_a_lost_upload_says_so_until_the_file_is_uploaded_again():
+    at = open_page("pages/timeline.py", {"data": DataChoice.UPLOADED.value, "outcome": "Fracture"})
+    assert any(LOST in w.value for w in at.warning)  # e.g. after a server restart: the browser reconnects with its URL
+    assert "data" not in at.query_params and at.query_params["outcome"] == "Fracture"
+    at.switch_page(DATA_PAGE).run()
+    assert any(LOST in w.value for w in at.warning)
+    upload_file(at, "mine.csv", valid_csv(2))
+    assert not any(LOST in w.value for w in at.warning)

@@ -287,6 +287,26 @@ def test_ragged_rows_are_all_reported(make_csv):
     assert f"{columns - 2} fields but the header has {columns}" in str(error.problems[1])
 
 
+@pytest.mark.parametrize("ragged", ["short", "long"])
+def test_a_ragged_row_does_not_hide_the_problems_of_the_other_rows(make_csv, ragged):
+    lines = make_csv([{"design": "ecological"}, {}, {}, {"k_form": "K9"}]).splitlines()
+    lines[3] = lines[3].rsplit(",", 2)[0] if ragged == "short" else lines[3] + ",surplus"  # row 4
+    error = problems_of("\n".join(lines).encode())
+    assert error.total == len(error.problems) == 3, str(error)
+    first, structure, last = error.problems
+    assert_located(first, 2, "design", "unknown value", "ecological")
+    assert_located(structure, 4, "", "fields but the header has", "missing comma" if ragged == "short" else "unquoted comma")
+    assert_located(last, 5, "k_form", "unknown value", "K9")
+
+
+def test_rows_after_a_ragged_row_keep_their_spreadsheet_numbers_in_duplicate_ids(make_csv):
+    lines = make_csv([{"finding_id": "same"}, {}, {"finding_id": "same"}]).splitlines()
+    lines[2] += ",surplus"  # row 3
+    structure, duplicate = problems_of("\n".join(lines).encode()).problems
+    assert structure.row == 3
+    assert_located(duplicate, 4, "finding_id", "already used in row 2")
+
+
 def test_one_surplus_field_on_every_row_is_not_taken_as_an_index(make_csv):
     # pandas would read a header one field short as "first column is the index" and shift every value
     text = "\n".join(line + "," if number else line for number, line in enumerate(make_csv([{}, {}]).splitlines()))
@@ -471,6 +491,22 @@ def test_unknown_extra_column_is_kept_and_reported_as_a_warning(make_csv):
     assert "curator" in str(warning) and warning.file == "x.csv" and warning.row == 1
     (attached,) = load_findings(make_csv([{"curator": "AB"}]).encode()).attrs["warnings"]
     assert "unknown column kept as extra: curator" in attached
+
+
+def test_thousands_of_unknown_columns_give_one_short_warning_that_counts_them(make_csv):
+    extra = [f"extra_{number:04d}_" + "x" * 60 for number in range(5000)]  # names longer than the note shows
+    result = read_findings(make_csv([dict.fromkeys(extra, "v")]).encode(), name="wide.csv")
+    assert result.frame.shape[1] == len(schema.COLUMN_NAMES) + len(extra) + len(schema.DERIVED_COLUMNS)
+    (warning,) = result.warnings
+    assert len(str(warning)) < 400, str(warning)
+    assert warning.message.startswith("5,000 unknown columns kept as extra: extra_0000_")
+    assert warning.message.endswith("… and 4,995 more")
+    assert "extra_0004_" in warning.message and "extra_0005_" not in warning.message
+
+
+def test_a_few_unknown_columns_are_all_named(make_csv):
+    (warning,) = read_findings(make_csv([{"curator": "AB", "reviewer": "CD"}]).encode()).warnings
+    assert warning.message == "2 unknown columns kept as extra: curator, reviewer"
 
 
 @pytest.mark.parametrize("header", ["2024", "2024-01-01", "1.5"])

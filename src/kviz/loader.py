@@ -42,6 +42,8 @@ NEUTRALISING_PREFIX = "'"
 # Whole numbers above this are no longer exact in a float: no honest participant count is that large.
 LARGEST_WHOLE_NUMBER = 2**53
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+# The unknown-column warning names this many columns, each cut to this length, and counts the rest.
+EXTRA_NAMES_SHOWN, EXTRA_NAME_LENGTH = 5, 40
 
 # Full-match patterns in RE2 syntax (pyarrow). \p{Z} is any space, \p{C} any control or invisible character.
 SLUG = r"[a-z0-9][a-z0-9_.-]*"
@@ -344,10 +346,17 @@ def _check_header(cells: _Cells, problems: _Problems) -> tuple[dict[str, pa.Chun
         )
     extra = [name for name in columns if name not in problems.spec.by_name]
     if extra:
-        warnings.append(
-            Problem(f"unknown column{'s' if len(extra) > 1 else ''} kept as extra: {', '.join(extra)}", problems.file, HEADER_ROW)
-        )
+        warnings.append(Problem(_extra_columns_note(extra), problems.file, HEADER_ROW))
     return columns, warnings
+
+
+def _extra_columns_note(extra: list[str]) -> str:
+    """The warning for unknown columns, naming only the first few: a file may hold thousands of them."""
+    names = ", ".join(_shorten(name, EXTRA_NAME_LENGTH) for name in extra[:EXTRA_NAMES_SHOWN])
+    if len(extra) == 1:
+        return f"unknown column kept as extra: {names}"
+    unlisted = len(extra) - EXTRA_NAMES_SHOWN
+    return f"{len(extra):,} unknown columns kept as extra: {names}" + (f" … and {unlisted:,} more" if unlisted > 0 else "")
 
 
 def _flags(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -594,8 +603,9 @@ def read_table(source: Source, spec: schema.TableSpec, name: str | None = None) 
     problems.raise_if_any()
     assert data is not None
     cells = _parse(data, problems) if _check_utf8(data, problems) else None
-    problems.raise_if_any()
-    assert cells is not None
+    if cells is None:  # not text, or no CSV structure: there are no cells to check
+        problems.raise_if_any()
+    assert cells is not None  # ragged rows were reported and skipped: check every other row too
     problems.rows = cells.rows
     columns, warnings = _check_header(cells, problems)
     if not any(name in columns for name in spec.names):

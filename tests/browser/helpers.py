@@ -72,9 +72,15 @@ expect.set_options(timeout=TIMEOUT_MS)
 class Server:
     url: str
     log_path: Path
+    pid: int = 0
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system, from /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -129,7 +135,7 @@ def streamlit_server(label: str, data: Path | None) -> Iterator[Server]:
         process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = Server(f"http://127.0.0.1:{port}", log_path)
+    server = Server(f"http://127.0.0.1:{port}", log_path, process.pid)
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while not _healthy(server.url):
@@ -218,6 +224,14 @@ def settle(page: Page) -> None:
 def open_path(page: Page, server: Server, path: str = "", query: str = "") -> None:
     """Load `/<path>?<query>` as a user typing the URL would, and wait until the page is complete."""
     page.goto(f"{server.url}/{path}{'?' + query if query else ''}")
+    settle(page)
+
+
+def open_presentation(page: Page, server: Server, query: str = "") -> None:
+    """Open the Presentation and wait for its second run: the window reports its size (a component), and the slides
+    are laid out for it."""
+    open_path(page, server, "presentation", query)
+    page.wait_for_timeout(800)
     settle(page)
 
 

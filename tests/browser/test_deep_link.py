@@ -19,6 +19,7 @@ from .helpers import (
     open_path,
     path_of,
     screenshot,
+    settle,
     streamlit_server,
 )
 
@@ -42,3 +43,24 @@ def test_cold_deep_link_runs_through_the_app(new_context: Callable[[], BrowserCo
         open_path(warm, fresh)  # the app's own navigation, now that app.py has run
         assert navigation(cold) == navigation(warm)
         assert "app" not in {path for _, path in navigation(cold)}, "file-name navigation would list app.py"
+
+
+COLD_VISITORS = 8
+
+
+def test_many_visitors_opening_one_link_at_once_on_a_fresh_server_all_get_the_whole_app(
+    new_context: Callable[[], BrowserContext],
+) -> None:
+    """A room opens the shared link at the same moment: every page runs inside the app (sidebar, data, filters)."""
+    with streamlit_server("cold-deep-link-crowd", FIXTURE_DATA) as fresh:
+        pages = [new_context().new_page() for _ in range(COLD_VISITORS)]
+        for page in pages:  # every request goes out before any page has finished: the runs overlap on the server
+            page.goto(f"{fresh.url}/timeline?{MK7_WITH_D3_QUERY}", wait_until="commit")
+        for number, page in enumerate(pages):
+            settle(page)
+            assert_no_errors(page)
+            assert path_of(page.url) == "timeline", number
+            assert_mk7_with_d3_shown(page)
+            assert_charts_drawn(page, 2)
+        server_log = fresh.log()
+        assert "KeyError" not in server_log and "Traceback" not in server_log, server_log[-2000:]

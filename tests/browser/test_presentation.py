@@ -15,7 +15,7 @@ from .helpers import (
     assert_mk7_with_d3_shown,
     assert_no_errors,
     chart_fingerprints,
-    open_path,
+    open_presentation,
     rerun_after,
     screenshot,
     settle,
@@ -37,7 +37,7 @@ def step(page: Page, name: str) -> None:
 
 
 def test_presentation_draws_every_chart_one_slide_at_a_time(server: Server, page: Page) -> None:
-    open_path(page, server, "presentation")
+    open_presentation(page, server)
     assert_no_errors(page)
     expect(page.get_by_test_id("stSidebarContent")).not_to_be_in_viewport()  # presenting starts without it
     assert_charts_drawn(page, 0)
@@ -70,7 +70,7 @@ def test_presentation_link_restores_the_slide_and_the_filters(
     server: Server, new_context: Callable[[], BrowserContext]
 ) -> None:
     page = new_context().new_page()
-    open_path(page, server, "presentation", MK7_WITH_D3_QUERY)
+    open_presentation(page, server, MK7_WITH_D3_QUERY)
     title_card = page.get_by_test_id("stMainBlockContainer")
     for named in ("MK-7", WITH_D3_LABEL, "4 of 18"):
         expect(title_card).to_contain_text(named)
@@ -83,6 +83,7 @@ def test_presentation_link_restores_the_slide_and_the_filters(
 
     shared = new_context().new_page()
     shared.goto(page.url)
+    shared.wait_for_timeout(800)  # the window reports its size: a second run
     settle(shared)
     assert slide_number(shared)[0] == 2
     assert_mk7_with_d3_shown(shared)

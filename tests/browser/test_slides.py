@@ -10,7 +10,7 @@ from typing import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from .helpers import ARTIFACTS, CHART, Server, assert_no_errors, open_path, rerun_after, screenshot, settle
+from .helpers import ARTIFACTS, CHART, Server, assert_no_errors, open_presentation, rerun_after
 
 SCREENS = {"1080p": {"width": 1920, "height": 1080}, "720p": {"width": 1280, "height": 720}}
 SLIDE = re.compile(r"Slide (\d+) of (\d+)")
@@ -23,13 +23,6 @@ _TEXT_SIZES = """() => {
         .filter(t => t.textContent.trim()).map(t => parseFloat(getComputedStyle(t).fontSize));
     return {ticks: sizes('.xtick text, .ytick text'), title: sizes('.gtitle')};
 }"""
-
-
-def open_presentation(page: Page, server: Server, query: str = "") -> None:
-    """Open the Presentation and wait for its second run: the window reports its size, the slides are laid out for it."""
-    open_path(page, server, "presentation", query)
-    page.wait_for_timeout(800)
-    settle(page)
 
 
 def slide_number(page: Page) -> tuple[int, int]:
@@ -80,8 +73,6 @@ def test_every_slide_fits_the_screen_with_the_sidebar_closed(
 
 def screenshot_at_screen(page: Page, name: str) -> None:
     """The slide as the audience sees it (the screen's own size, not a tall capture)."""
-    from .helpers import ARTIFACTS
-
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png")
 

@@ -77,10 +77,10 @@ SPLITS: dict[str, tuple[str, Callable[[pd.DataFrame, FilterState], list[str]]]] 
 
 @dataclass(frozen=True)
 class Slide:
-    """One slide: a chart, or one part of a split chart (the rows whose `column` value is in `keys`)."""
+    """One slide: a chart, or one part of a split chart (the rows whose SPLITS column value is in `keys`). Its figure
+    is built when it is shown (`design_figure`)."""
 
     chart: Chart
-    figure: go.Figure | None = None  # the whole chart at its design size; None for a part, built when shown
     keys: tuple[str, ...] = ()
     part: int = 1
     parts: int = 1
@@ -95,17 +95,17 @@ def _split(chart: Chart, whole: go.Figure, frame: pd.DataFrame, state: FilterSta
     """The chart as one slide, or split by its rows into parts each about `room` design pixels high (the height of
     a part is estimated from the whole chart and a one-row chart; a part that comes out taller is zoomed less)."""
     if chart.key not in SPLITS or (whole.layout.height or 0) <= room:
-        return [Slide(chart, whole)]
+        return [Slide(chart)]
     column, order = SPLITS[chart.key]
     keys = order(frame, state)
     if len(keys) < 2:
-        return [Slide(chart, whole)]
+        return [Slide(chart)]
     first = decorate(chart.figure(frame[frame[column] == keys[0]], state)).layout.height
     per_key = max(1.0, (whole.layout.height - first) / (len(keys) - 1))
     size = max(1, int((room - first) // per_key) + 1)
     parts = -(-len(keys) // size)
     size = -(-len(keys) // parts)  # parts of even size: no last slide with a single row
-    return [Slide(chart, None, tuple(keys[start : start + size]), number, parts)
+    return [Slide(chart, tuple(keys[start : start + size]), number, parts)
             for number, start in enumerate(range(0, len(keys), size), start=1)]
 
 
@@ -121,8 +121,8 @@ def slides(charts: tuple[Chart, ...], frame: pd.DataFrame, state: FilterState, s
 def design_figure(slide: Slide, frame: pd.DataFrame, state: FilterState,
                   decorate: Callable[[go.Figure], go.Figure] = lambda fig: fig) -> go.Figure:
     """The slide's figure at its design size (a part is built from its rows only)."""
-    if slide.figure is not None:
-        return slide.figure
+    if not slide.keys:
+        return decorate(slide.chart.figure(frame, state))
     column, _ = SPLITS[slide.chart.key]
     figure = decorate(slide.chart.figure(frame[frame[column].isin(slide.keys)], state))
     title = figure.layout.title.text or ""

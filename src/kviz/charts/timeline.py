@@ -53,54 +53,35 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
     rows_order = present_codes(dated, y)
     points = _timeline_points(dated, y, rows_order)
     scatter = go.Scattergl if len(points) > WEBGL_THRESHOLD else go.Scatter
-    fig = go.Figure()
-    # One trace per (direction, design): a single symbol per trace keeps 100k-point figures fast to build.
-    # The direction is the legend group, so clicking a direction in the legend hides all its markers.
+    # One trace per (direction, design): a single symbol per trace keeps 100k-point figures fast to build. The
+    # direction is the legend group, so clicking a direction in the legend hides all its markers. Traces are listed
+    # first and the figure made once: adding them one by one re-checks every earlier trace.
+    traces: list = []
+    parts = dict(iter(points.groupby([points["direction"].astype(str), points["design"].astype(str)], sort=False)))
     for number, direction in enumerate(present_codes(points, "direction")):
         label = escape(schema.DIRECTION.label(direction))
-        fig.add_trace(  # the legend entry: a colour swatch, since marker shapes stand for designs here
-            go.Bar(
-                x=[None],
-                y=[None],
-                name=label,
-                marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color=MARKER_OUTLINE, width=1)),
-                legendgroup=direction,
-                legendgrouptitle=dict(text=escape(schema.DIRECTION.title) if number == 0 else ""),
-                hoverinfo="skip",
-            )
-        )
-        of_direction = points[points["direction"] == direction]
-        for design in present_codes(of_direction, "design"):
-            part = of_direction[of_direction["design"] == design]
-            fig.add_trace(
-                scatter(
-                    x=part[schema.PUBLISHED_DATE],
-                    y=part["y_position"],
-                    mode="markers",
-                    name=label,
-                    marker=marker_style(
-                        schema.DIRECTION.colours[direction],
-                        schema.DESIGN.symbols[design],
-                        12 if scatter is go.Scatter else 8,
-                    ),
-                    customdata=part[["finding_id", "study_id"]].to_numpy(),
-                    hovertext=part["hover"].to_numpy(),
-                    hoverinfo="text",
-                    legendgroup=direction,
-                    showlegend=False,
-                )
-            )
-    for design in present_codes(points, "design"):
-        fig.add_trace(
-            legend_only(
-                schema.DESIGN.label(design),
-                "design",
-                schema.DESIGN.title,
-                symbol=schema.DESIGN.symbols[design],
-                color=MUTED_TEXT_COLOUR,
-                size=11,
-            )
-        )
+        traces.append(go.Bar(  # the legend entry: a colour swatch, since marker shapes stand for designs here
+            x=[None], y=[None], name=label,
+            marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color=MARKER_OUTLINE, width=1)),
+            legendgroup=direction,
+            legendgrouptitle=dict(text=escape(schema.DIRECTION.title) if number == 0 else ""),
+            hoverinfo="skip",
+        ))
+        for design in schema.DESIGN.codes:
+            part = parts.get((direction, design))
+            if part is None:
+                continue
+            traces.append(scatter(
+                x=part[schema.PUBLISHED_DATE], y=part["y_position"], mode="markers", name=label,
+                marker=marker_style(schema.DIRECTION.colours[direction], schema.DESIGN.symbols[design],
+                                    12 if scatter is go.Scatter else 8),
+                customdata=part[["finding_id", "study_id"]].to_numpy(), hovertext=part["hover"].to_numpy(),
+                hoverinfo="text", legendgroup=direction, showlegend=False,
+            ))
+    traces += [legend_only(schema.DESIGN.label(design), "design", schema.DESIGN.title,
+                           symbol=schema.DESIGN.symbols[design], color=MUTED_TEXT_COLOUR, size=11)
+               for design in present_codes(points, "design")]
+    fig = go.Figure(traces)
     fig.update_xaxes(title_text="Publication date", type="date", **_date_axis(points[schema.PUBLISHED_DATE]))
     fig.update_yaxes(
         tickvals=list(range(len(rows_order))),

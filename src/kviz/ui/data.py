@@ -14,6 +14,10 @@ from kviz.loader import FindingsError
 
 DATA_ENV_VAR = "KVIZ_DATA"  # path of a findings CSV that replaces the bundled file (tests, benchmarks)
 _DATA_KEY = "_kviz_data"  # this session's upload.Selection (pages/data.py)
+# While an upload is explored the URL says so (?data=uploaded): a session that starts from such a URL without the
+# upload (a server restart, another replica, a shared link) can then say the upload is not here.
+UPLOAD_IN_URL = "data"
+_UPLOAD_LOST_KEY = "_kviz_upload_lost"
 
 
 @st.cache_resource(show_spinner="Loading findings…", max_entries=2)
@@ -44,6 +48,45 @@ def data_selection() -> upload.Selection:
 
 def set_data_selection(selection: upload.Selection) -> None:
     st.session_state[_DATA_KEY] = selection
+    st.session_state.pop(_UPLOAD_LOST_KEY, None)
+
+
+def mark_upload_in_url(first_run: bool) -> None:
+    """Keep ?data=<choice> in the URL while an upload is explored; on a session's first run, a URL that says so
+    without an upload in this session means the upload is not here (`upload_lost_notice` says so)."""
+    choice = data_selection().choice
+    if choice is not upload.DataChoice.BUNDLED:
+        st.query_params[UPLOAD_IN_URL] = choice.value
+    elif UPLOAD_IN_URL in st.query_params:
+        del st.query_params[UPLOAD_IN_URL]
+        if first_run:
+            st.session_state[_UPLOAD_LOST_KEY] = True
+
+
+def upload_lost_notice() -> None:
+    """Until a file is uploaded again: the page says the upload it was opened with is not in this session."""
+    if st.session_state.get(_UPLOAD_LOST_KEY) and data_selection().choice is upload.DataChoice.BUNDLED:
+        st.warning(
+            "**The uploaded file this page showed is not here.** An upload lives only in the browser session that "
+            "made it, so it is gone after the server restarted or in a link opened elsewhere. You are seeing the "
+            "bundled findings; upload the file again on the Data page to explore it.",
+            icon=":material/cloud_off:",
+        )
+
+
+def data_token() -> str:
+    """Names the findings in use, for caches shared between sessions: the upload's content hash and the choice, or
+    the bundled file's path, modification time and size (an edited file is new data)."""
+    path = data_path()
+    try:
+        stat = path.stat()
+        bundled = f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+    except OSError:
+        bundled = str(path)
+    selection = data_selection()
+    if selection.frame is None or selection.upload is None:
+        return bundled
+    return f"{selection.choice}:{selection.upload.digest}:{bundled if selection.choice is upload.DataChoice.COMBINED else ''}"
 
 
 def bundled_findings() -> pd.DataFrame | None:

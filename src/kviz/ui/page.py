@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from kviz import filters, loader
 from kviz.charts import style
 from kviz.charts.catalogue import Chart
-from kviz.ui.data import data_label
+from kviz.ui.data import data_label, upload_lost_notice
 from kviz.ui.sidebar import FIELD_KEYS, View, current_view, filter_defaults, has_view, reset_button, reset_widgets
 
 
@@ -46,6 +46,7 @@ def page_view(title: str, intro: str = "", *, shows_findings: bool = True) -> Vi
     """Every page's first call: the current view under a title; with no matching rows, the way out, then stop."""
     _route_through_app()
     view = current_view()
+    upload_lost_notice()
     _ignored_link_notice(view)
     if title:
         st.title(title)
@@ -95,27 +96,49 @@ def page_choice(label: str, options: dict[str, str], key: str, help: str = "") -
     )
 
 
-def view_link() -> str:
-    """This view's address with its filters (what a copied link would open)."""
-    params = [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+def view_link(**replaced: str | None) -> str:
+    """This view's address with its filters (what a copied link would open); `replaced` sets or (None) drops
+    parameters."""
+    params = [(key, value) for key in st.query_params for value in st.query_params.get_all(key) if key not in replaced]
+    params += [(key, value) for key, value in replaced.items() if value is not None]
     base = str(st.context.url or "").split("?")[0]
     return base + ("?" + urlencode(params) if params else "")
 
 
-def source_line(view: View, on: datetime.date) -> str:
-    """What a saved chart image says about itself: kviz, the data's version, the filters, the date, the view's link."""
-    return " · ".join(["kviz", data_label(), view.caption, on.isoformat(), view_link()])
+def source_line(view: View, on: datetime.date, **link_parameters: str | None) -> str:
+    """What a saved chart image says about itself: kviz, the data's version, the filters, the date, the view's link
+    (with `link_parameters` set or dropped)."""
+    return " · ".join(["kviz", data_label(), view.caption, on.isoformat(), view_link(**link_parameters)])
 
 
-def chart(view: View, chart: Chart, *, figure: go.Figure | None = None, key: str | None = None,
-          selectable: bool = False) -> Any:
-    """Draw a catalogue chart full width for the view (or `figure`, a variant of it built with a page's own choices).
+# Figures shared by every session: twenty visitors of one link get the same figure built once. Keyed by the data's
+# identity, the filters, the chart and the page's own choices; the data itself is not hashed (View.data_token).
+FIGURE_CACHE_ENTRIES = 256
+FIGURE_CACHE_SECONDS = 3600
+
+
+@st.cache_data(max_entries=FIGURE_CACHE_ENTRIES, ttl=FIGURE_CACHE_SECONDS, show_spinner=False)
+def _shared_figure(data_token: str, state: filters.FilterState, chart_key: str, variant: tuple,
+                   _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def shared_figure(view: View, chart: Chart, *, build: Callable[[], go.Figure] | None = None,
+                  variant: tuple = ()) -> go.Figure:
+    """The chart's figure for the view (a copy: callers may change it), built at most once for all sessions;
+    `build` makes a variant with a page's own choices, which `variant` names."""
+    return _shared_figure(view.data_token, view.state, chart.key, variant,
+                          _build=build or (lambda: chart.figure(view.rows, view.state)))
+
+
+def chart(view: View, chart: Chart, *, build: Callable[[], go.Figure] | None = None, variant: tuple = (),
+          key: str | None = None, selectable: bool = False) -> Any:
+    """Draw a catalogue chart full width for the view (`build` and `variant`: see shared_figure).
 
     Its camera button saves a 16:9 image named after the chart and the filters, with the source line at its foot.
     """
     today = datetime.date.today()
-    fig = figure if figure is not None else chart.figure(view.rows, view.state)
-    style.add_source_line(fig, source_line(view, today))
+    fig = style.add_source_line(shared_figure(view, chart, build=build, variant=variant), source_line(view, today))
     return st.plotly_chart(
         fig, width="stretch", config=style.chart_config(chart.filename(view.state, today), height=fig.layout.height),
         key=key, on_select="rerun" if selectable else "ignore", selection_mode=("points", "box"),

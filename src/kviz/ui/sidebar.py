@@ -11,7 +11,7 @@ import streamlit as st
 
 from kviz import filters, schema
 from kviz.filters import FilterState
-from kviz.ui.data import active_findings, uploaded_data_note
+from kviz.ui.data import active_findings, data_token, mark_upload_in_url, uploaded_data_note
 
 _VIEW_KEY = "_kviz_view"
 _LINK_KEY = "_kviz_link"  # (link values ignored, filters the link asked for), set on a session's first run
@@ -179,8 +179,9 @@ def _sidebar_filters(findings: pd.DataFrame) -> tuple[FilterState, dict[str, Any
         max_chars=filters.MAX_SEARCH_CHARACTERS,
         placeholder="Words in headline, citation, population, notes",
     )
-    if len((search or "").split()) > filters.MAX_SEARCH_WORDS:
-        st.caption(f":material/info: Only the first {filters.MAX_SEARCH_WORDS} words are searched.")
+    if len(search or "") >= filters.MAX_SEARCH_CHARACTERS or len((search or "").split()) > filters.MAX_SEARCH_WORDS:
+        st.caption(f":material/info: A search uses its first {filters.MAX_SEARCH_WORDS} words and "
+                   f"{filters.MAX_SEARCH_CHARACTERS} characters.")
     st.divider()
     count_all = _toggle(COUNT_ALL_KEY)
     state = FilterState(**values, years=years, include_untraced=include_untraced, include_flagged=include_flagged,
@@ -197,6 +198,7 @@ class View:
     findings: pd.DataFrame
     state: FilterState
     rows: pd.DataFrame
+    data_token: str = ""  # names `findings` for caches shared between sessions (ui.data.data_token)
 
     @property
     def caption(self) -> str:
@@ -230,6 +232,7 @@ def build_view() -> View | None:
     findings = active_findings()
     if findings is None:
         return None
+    mark_upload_in_url(first_run=_LINK_KEY not in st.session_state)
     with st.sidebar:
         st.html(_WHOLE_CHIPS)
         uploaded_data_note()
@@ -237,18 +240,31 @@ def build_view() -> View | None:
         count_slot = st.empty()
         state, count_slots = _sidebar_filters(findings)
         masks = filters.filter_masks(findings, state)
-        view = View(findings, state, filters.apply_filters(findings, state, masks))
+        view = View(findings, state, filters.apply_filters(findings, state, masks), data_token())
         for field, counts in filters.option_counts(findings, state, masks).items():
             if field in count_slots:
                 choice = next(c for c in CHOICES if c.field == field)
                 count_slots[field].caption(count_caption(choice, counts))
         count_slot.markdown(f"**{view.count_line}**")
         reset_button(view, key="reset_sidebar", width="stretch")
-        for warning in findings.attrs.get("warnings", []):
-            st.caption(":material/warning: Data note:")
-            st.text(warning)
+        _data_notes(findings.attrs.get("warnings", []))
     st.session_state[_VIEW_KEY] = view
     return view
+
+
+DATA_NOTES_SHOWN = 3
+DATA_NOTE_LENGTH = 160
+
+
+def _data_notes(notes: list[str]) -> None:
+    """What the loader noticed but accepted (e.g. extra columns): the first few, each short, and how many more, so a
+    file with thousands of odd columns cannot fill the sidebar. Plain text: the notes quote the file."""
+    if not notes:
+        return
+    st.caption(f":material/warning: {len(notes):,} data note{'s' if len(notes) != 1 else ''}:")
+    shown = [note if len(note) <= DATA_NOTE_LENGTH else note[: DATA_NOTE_LENGTH - 1] + "…" for note in notes[:DATA_NOTES_SHOWN]]
+    more = len(notes) - DATA_NOTES_SHOWN
+    st.text("\n".join(shown + ([f"… and {more:,} more"] if more > 0 else [])))
 
 
 def current_view() -> View:
