@@ -188,6 +188,21 @@ def test_report_writes_the_html_report(capsys, tmp_path, data_file, monkeypatch)
     assert 'id="finding-k1-bmd-2008"' in text and 'id="finding-mk7-bmd-2013"' not in text
 
 
+def test_export_with_labels_writes_the_apps_csv_with_labels(tmp_path, data_file):
+    output = tmp_path / "labelled.csv"
+    assert run("export", "--data", str(data_file), "--outcome", "muscle", "--labels", "-o", str(output)) == 0
+    rows = load_findings(data_file)
+    assert output.read_bytes() == export.labelled_csv_bytes(apply_filters(rows, FilterState(outcomes=("muscle",))))
+
+
+def test_report_counts_everything_only_when_asked(tmp_path, data_file):
+    default, everything = tmp_path / "default.html", tmp_path / "all.html"
+    assert run("report", "--data", str(data_file), "-o", str(default)) == 0
+    assert run("report", "--data", str(data_file), "--count-all", "-o", str(everything)) == 0
+    assert "Counting reviews, opinion and untraced claims too" in everything.read_text(encoding="utf-8")
+    assert "Counting reviews, opinion and untraced claims too" not in default.read_text(encoding="utf-8")
+
+
 def test_report_rejects_bad_filters_like_export(capsys):
     with pytest.raises(SystemExit) as exit_info:
         run("report", "--d3", "perhaps")

@@ -120,6 +120,7 @@ def filter_state(args: argparse.Namespace) -> filters.FilterState:
     return filters.FilterState(
         **chosen, years=args.years, include_untraced=not args.exclude_untraced,
         include_flagged=not args.exclude_flagged, search=args.search,
+        count_non_evidence=getattr(args, "count_all", False),
     )
 
 
@@ -161,6 +162,8 @@ def _run_filtered(args: argparse.Namespace, make: Callable[..., tuple[bytes, str
 
 def _export(args: argparse.Namespace) -> int:
     def make(table, rows, state, today):
+        if args.labels:
+            return export.labelled_csv_bytes(rows), export.export_filename(state, today, labelled=True)
         return export.csv_bytes(rows, excel=args.excel), export.export_filename(state, today, excel=args.excel)
 
     return _run_filtered(args, make)
@@ -250,13 +253,23 @@ def build_parser() -> argparse.ArgumentParser:
         _export,
     )
     export_command.add_argument("--excel", action="store_true", help="UTF-8 with byte-order mark, for Excel")
-    _add_filtered_command(
+    export_command.add_argument(
+        "--labels", action="store_true",
+        help="the app's 'CSV with labels': the words the app shows and column titles, newest first (for reading, "
+        "not for loading back)",
+    )
+    report_command = _add_filtered_command(
         commands, "report",
         "write a self-contained HTML report of the filtered findings",
         "Write one HTML file with the active filters, key charts, findings table and citations; "
         "it opens in a browser with no server and no network.",
         "kviz_<filters>_<date>_report.html",
         _report,
+    )
+    report_command.add_argument(
+        "--count-all", action="store_true",
+        help="charts also count narrative reviews, opinion, untraced claims and vitamin D-only trials, marked "
+        "(by default they count only evidence about vitamin K, as the app does)",
     )
     pool = _add_filtered_command(
         commands, "pool",
