@@ -126,6 +126,11 @@ st.header("Limitations", divider="gray")
 st.markdown(
     "- **Counting is not weighing.** Direction charts count publications; they ignore sample size, study quality "
     "and the size of effects. The vote count is exploratory, not a meta-analysis.\n"
+    "- **What is counted.** Direction charts, the vote count and the evidence map count evidence about vitamin K "
+    "only: primary studies and meta-analyses in which vitamin K was given or measured. Vitamin D-only trials, "
+    "narrative reviews, opinion and untraced claims are left out (each chart says how many) unless the sidebar "
+    "switch brings them back, hatched. In the vote count only primary studies vote: a meta-analysis would count "
+    "the trials it pools a second time.\n"
     "- **Vitamin K status is hard to measure.** Serum vitamin K is technically difficult to measure, so "
     "studies rely on food questionnaires or undercarboxylated proteins (such as ucOC or dp-ucMGP) that other "
     "factors also influence (Alonso et al.).\n"

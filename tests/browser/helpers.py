@@ -89,7 +89,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether a Streamlit server (or the proxy in front of replicas) answers its health check."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.read().strip() == b"ok"
@@ -138,7 +139,7 @@ def streamlit_server(label: str, data: Path | None) -> Iterator[Server]:
     server = Server(f"http://127.0.0.1:{port}", log_path, process.pid)
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _healthy(server.url):
+        while not healthy(server.url):
             if process.poll() is not None:
                 raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log()[-3000:]}")
             if time.monotonic() > deadline:

@@ -46,6 +46,7 @@ from .helpers import (
     count_line,
     free_port,
     go_to,
+    healthy,
     open_path,
     rerun_after,
 )
@@ -96,14 +97,6 @@ def wait_until_empty(pgid: int, seconds: float) -> list[tuple[int, str]]:
     return left
 
 
-def _proxy_healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 @contextmanager
 def serve(label: str, replicas: int) -> Iterator[Proxy]:
     """`bash scripts/serve.sh --replicas N --port <free>` in its own process group, on the fixture data.
@@ -126,7 +119,7 @@ def serve(label: str, replicas: int) -> Iterator[Proxy]:
     leftovers: list[tuple[int, str]] = []
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS + 30
-        while "serving http://" not in proxy.log() or not _proxy_healthy(proxy.url):
+        while "serving http://" not in proxy.log() or not healthy(proxy.url):
             if process.poll() is not None:
                 raise RuntimeError(f"serve.sh exited with {process.returncode}:\n{proxy.log()[-3000:]}")
             if time.monotonic() > deadline:
@@ -268,7 +261,7 @@ def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
     assert_no_errors(page)
     assert count_line(page) == ALL_COUNT, "the served data again, not the lost upload"
     assert_charts_drawn(page, 2)
-    assert _proxy_healthy(proxy.url)
+    assert healthy(proxy.url)
 
 
 # --- hardening ----------------------------------------------------------------------------------------
