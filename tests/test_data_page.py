@@ -334,14 +334,15 @@ LOST = "The uploaded file this page showed is not here"
 
 
 def test_the_url_says_while_an_upload_is_explored():
-    at = upload_file(open_page(), "mine.csv", valid_csv(2))
-    assert at.query_params["data"] == DataChoice.UPLOADED.value
+    at = upload_file(open_page(), "mine.csv", valid_csv(2)).run()  # AppTest shows a bound value in the URL a run later
+    assert at.query_params["data"] == DataChoice.UPLOADED.label
+    assert at.sidebar.get("button_group")[0].value == DataChoice.UPLOADED  # the sidebar says which data is shown
     choose(at, DataChoice.BUNDLED)
     assert "data" not in at.query_params
 
 
 def test_a_session_opened_on_a_lost_upload_says_so_until_the_file_is_uploaded_again():
-    at = open_page("pages/timeline.py", {"data": DataChoice.UPLOADED.value, "outcome": "Fracture"})
+    at = open_page("pages/timeline.py", {"data": DataChoice.UPLOADED.label, "outcome": "Fracture"})
     assert any(LOST in w.value for w in at.warning)  # e.g. after a server restart: the browser reconnects with its URL
     assert "data" not in at.query_params and at.query_params["outcome"] == "Fracture"
     at.switch_page(DATA_PAGE).run()

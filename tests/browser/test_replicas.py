@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import expect, BrowserContext, Page
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -260,6 +260,7 @@ def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
     go_to(page, proxy, "timeline")
     assert_no_errors(page)
     assert count_line(page) == ALL_COUNT, "the served data again, not the lost upload"
+    expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("The uploaded file this page showed is not here")
     assert_charts_drawn(page, 2)
     assert healthy(proxy.url)
 

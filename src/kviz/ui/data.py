@@ -14,8 +14,7 @@ from kviz.loader import FindingsError
 
 DATA_ENV_VAR = "KVIZ_DATA"  # path of a findings CSV that replaces the bundled file (tests, benchmarks)
 _DATA_KEY = "_kviz_data"  # this session's upload.Selection (pages/data.py)
-# While an upload is explored the URL says so (?data=uploaded): a session that starts from such a URL without the
-# upload (a server restart, another replica, a shared link) can then say the upload is not here.
+# While an upload is explored the URL says so (?data=My+upload+only, see data_indicator).
 UPLOAD_IN_URL = "data"
 _UPLOAD_LOST_KEY = "_kviz_upload_lost"
 
@@ -51,16 +50,27 @@ def set_data_selection(selection: upload.Selection) -> None:
     st.session_state.pop(_UPLOAD_LOST_KEY, None)
 
 
-def mark_upload_in_url(first_run: bool) -> None:
-    """Keep ?data=<choice> in the URL while an upload is explored; on a session's first run, a URL that says so
-    without an upload in this session means the upload is not here (`upload_lost_notice` says so)."""
-    choice = data_selection().choice
-    if choice is not upload.DataChoice.BUNDLED:
-        st.query_params[UPLOAD_IN_URL] = choice.value
-    elif UPLOAD_IN_URL in st.query_params:
-        del st.query_params[UPLOAD_IN_URL]
-        if first_run:
+def data_indicator() -> None:
+    """Say in the sidebar which findings are shown, and keep it in the URL (?data=My+upload+only) while an upload is
+    explored: a session that starts from such a URL without the upload (a server restart, another replica, a
+    shared link) then knows the upload is not here (`upload_lost_notice`). A widget bound to the URL, because page
+    navigation keeps only those parameters."""
+    selection = data_selection()
+    if selection.choice is upload.DataChoice.BUNDLED:
+        # This session's own indicator leaves the URL with its widget; a URL that says "upload" from elsewhere is a
+        # lost upload.
+        if UPLOAD_IN_URL in st.query_params and UPLOAD_IN_URL not in st.session_state:
+            del st.query_params[UPLOAD_IN_URL]
             st.session_state[_UPLOAD_LOST_KEY] = True
+        return
+    if UPLOAD_IN_URL not in st.session_state:  # the widget's first run: it binds, but writes the URL only later
+        st.query_params[UPLOAD_IN_URL] = selection.choice.label
+    st.session_state[UPLOAD_IN_URL] = selection.choice  # what is really shown, whatever the link said
+    st.segmented_control(
+        "Data", [selection.choice], format_func=lambda choice: choice.label, key=UPLOAD_IN_URL, bind="query-params",
+        disabled=True, help="Change it on the Data page.",
+    )
+    st.page_link("pages/data.py", label="Change or remove the upload", icon=":material/upload_file:")
 
 
 def upload_lost_notice() -> None:
@@ -142,14 +152,6 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=&^\"'%@/])")
 def literal_markdown(text: str) -> str:
     """`text` with every Markdown, HTML, emoji/icon and LaTeX character backslash-escaped: it renders as written."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text).replace("\n", " ")
-
-
-def uploaded_data_note() -> None:
-    """Every page says so when the session explores an upload instead of the bundled findings."""
-    choice = data_selection().choice
-    if choice is not upload.DataChoice.BUNDLED:
-        st.page_link("pages/data.py", label=f"Data: {choice.label}", icon=":material/upload_file:",
-                     help="Change or remove your upload on the Data page.")
 
 
 def data_label() -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from kviz import filters, schema
 from kviz.filters import FilterState
-from kviz.ui.data import active_findings, data_token, mark_upload_in_url, uploaded_data_note
+from kviz.ui.data import active_findings, data_indicator, data_token
 
 _VIEW_KEY = "_kviz_view"
 _LINK_KEY = "_kviz_link"  # (link values ignored, filters the link asked for), set on a session's first run
@@ -232,10 +232,9 @@ def build_view() -> View | None:
     findings = active_findings()
     if findings is None:
         return None
-    mark_upload_in_url(first_run=_LINK_KEY not in st.session_state)
     with st.sidebar:
         st.html(_WHOLE_CHIPS)
-        uploaded_data_note()
+        data_indicator()
         st.header("Filters", divider="gray")
         count_slot = st.empty()
         state, count_slots = _sidebar_filters(findings)
