@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 # The browser tests' server primitives: one implementation of port choice, health polling and group kill.
-from tests.browser.helpers import _healthy, _stop, free_port  # noqa: E402
+from tests.browser.helpers import _stop, free_port, healthy  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 SERVER_START_SECONDS = 120
@@ -74,7 +74,7 @@ def streamlit_server(script: Path, data: Path, log_path: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _healthy(url):
+        while not healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{script.name} did not start; see {log_path}")
             time.sleep(0.1)

@@ -18,6 +18,14 @@ All N clients start together. Targets (same data, same load, one after the other
 - floor:     `streamlit run benchmarks/floor_app.py` (one uncached plotly chart and one filter).
 Server CPU seconds and peak RSS are summed over the target's processes (replicas + HAProxy + the script).
 
+Long link (with the app target): a visitor opens the main page through a link whose search is 40,000 characters
+(`?q=bone+bone+…`, as tests/browser/test_bounded_work.py), three times one after the other; time from the BackMsg to
+script_finished, the length the search box kept, and the server's CPU seconds in the 3 s after the visitor left.
+
+Targets (issue 15), judged in the report: 20 concurrent visitors' median time to a finished page, one process
+<= 0.5x the floor, and replicas <= 0.6x one process; the 40,000-character search link answered < 1 s; memory after
+the upload rounds: no growth from round to round and, at the end, back within 20% of the warm idle RSS.
+
 Memory mode (--memory, on by default): against one `streamlit run app.py`, S sessions each upload an
 ~18 MB findings CSV (kviz.synthetic) on the Data page the way the browser does (BackMsg file_urls_request,
 HTTP PUT multipart to /_stcore/upload_file/<session_id>/<file_id> with the X-Xsrftoken header, then the
@@ -47,6 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--page", default="timeline", help="the app's chart page to load (URL path; default timeline)")
     parser.add_argument("--data", help="findings CSV every server serves (default: the bundled data/findings.csv)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one client may take (default 120)")
+    parser.add_argument("--no-long-link", dest="long_link", action="store_false",
+                        help="skip the 40,000-character search link (measured with the app target)")
     memory = parser.add_mutually_exclusive_group()
     memory.add_argument("--no-memory", action="store_true", help="skip the upload memory mode")
     memory.add_argument("--memory-only", action="store_true", help="only the upload memory mode")
@@ -99,6 +109,16 @@ START_SECONDS = 120
 LEVEL_SECONDS = 600  # hard cap for one level of N clients
 SAMPLE_SECONDS = 0.1  # RSS sampling interval
 SEED = 20261202
+HUGE_SEARCH = "q=" + "+".join(["bone"] * 8000)  # 40,000 characters (tests/browser/test_bounded_work.py)
+SEARCH_LABEL = "Search"  # the sidebar's text input the link fills
+LONG_LINK_VISITS = 3
+QUIET_SECONDS = 3.0  # after the long-link visitor left: the server's CPU in these seconds
+# Targets (issue 15).
+CONCURRENT_CLIENTS = 20
+APP_VS_FLOOR, REPLICAS_VS_APP = 0.5, 0.6  # median time to a finished page at 20 clients
+LONG_LINK_SECONDS = 1.0
+MEMORY_GROWTH_TOLERANCE = 0.05  # round-to-round growth counted as noise: 5% of the warm idle RSS
+MEMORY_BACK_WITHIN = 0.20  # the end RSS within 20% of the warm idle RSS
 
 
 # ------------------------------------------------------------------------------------------------ processes
@@ -262,6 +282,7 @@ class Run:
     widgets: dict[str, str] = field(default_factory=dict)  # multiselect label -> widget id
     uploader: str | None = None  # file_uploader widget id
     texts: list[str] = field(default_factory=list)  # alert and markdown bodies
+    search: str | None = None  # the value the sidebar's search box was drawn with
     errors: list[str] = field(default_factory=list)
 
 
@@ -331,6 +352,9 @@ class Client:
                     run.first_chart = time.perf_counter() - start
                 elif element_type == "multiselect":
                     run.widgets[element.multiselect.label] = element.multiselect.id
+                elif element_type == "text_input" and element.text_input.label == SEARCH_LABEL:
+                    text_input = element.text_input
+                    run.search = text_input.value if text_input.HasField("value") else text_input.default
                 elif element_type == "file_uploader":
                     run.uploader = element.file_uploader.id
                 elif element_type == "exception":
@@ -451,6 +475,37 @@ async def level(base: str, page: str, clients: int, timeout: float) -> list[Visi
     return [task.result() if task in done else Visit(error="level time limit") for task in tasks]
 
 
+async def long_link_visit(base: str, timeout: float) -> dict:
+    """One visitor opening the main page through a link with a 40,000-character search."""
+    client = Client(base, timeout)
+    try:
+        await asyncio.wait_for(client.open(), timeout)
+        run = await client.run("", query=HUGE_SEARCH)
+        return {"finished": run.finished, "first_chart": run.first_chart,
+                "search_chars": None if run.search is None else len(run.search), "errors": run.errors}  # fmt: skip
+    except Exception as error:
+        return {"finished": None, "first_chart": None, "search_chars": None,
+                "errors": [f"{type(error).__name__}: {str(error)[:200]}"]}  # fmt: skip
+    finally:
+        try:
+            await asyncio.wait_for(client.close(), 10)
+        except Exception:
+            pass
+
+
+def measure_long_link(running: Running, timeout: float) -> list[dict]:
+    visits = []
+    for _ in range(LONG_LINK_VISITS):
+        outcome = asyncio.run(long_link_visit(running.url, timeout))
+        before = cpu_seconds(group_pids(running.pgid))
+        time.sleep(QUIET_SECONDS)
+        outcome["quiet_cpu_s"] = cpu_seconds(group_pids(running.pgid)) - before
+        visits.append(outcome)
+        print(f"    long search link: answered in {fmt(outcome['finished'])} s, search kept "
+              f"{outcome['search_chars']} characters, errors {len(outcome['errors'])}", flush=True)
+    return visits
+
+
 def measure_target(name: str, data: Path, args: argparse.Namespace) -> dict:
     page = "" if name == "floor" else args.page
     replicas = args.replicas if name == "replicas" else 1
@@ -484,6 +539,8 @@ def measure_target(name: str, data: Path, args: argparse.Namespace) -> dict:
             result["levels"].append(entry)
             print(f"    {clients:>3} clients: first chart median {fmt(entry['first_chart']['median'])} s, "
                   f"filter {fmt(entry['filter_finished']['median'])} s, errors {len(entry['errors'])}", flush=True)
+        if name == "app" and args.long_link:
+            result["long_link"] = measure_long_link(running, args.timeout)
     return result
 
 
@@ -601,6 +658,53 @@ def spread(stats: dict) -> str:
     return f"{fmt(stats['median'])} / {fmt(stats['max'])}"
 
 
+def _level(results: dict, target: str, clients: int) -> dict | None:
+    for entry in results["targets"]:
+        if entry.get("target") == target:
+            return next((level for level in entry.get("levels", []) if level["clients"] == clients), None)
+    return None
+
+
+def verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("PASS" if ok else "**MISS**")
+
+
+def target_rows(results: dict) -> list[tuple[str, str, bool | None]]:
+    """(target of issue 15, measured, met?) for what this run measured."""
+    rows: list[tuple[str, str, bool | None]] = []
+    done = {name: (_level(results, name, CONCURRENT_CLIENTS) or {}).get("finished", {}).get("median")
+            for name in ("app", "replicas", "floor")}  # fmt: skip
+    for ours, base, limit, label in (("app", "floor", APP_VS_FLOOR, "one process"),
+                                     ("replicas", "app", REPLICAS_VS_APP, "replicas (2 cores)")):
+        if done[ours] is not None and done[base] is not None:
+            ratio = done[ours] / done[base]
+            rows.append((f"{CONCURRENT_CLIENTS} concurrent visitors, median time to a finished page: {label} "
+                         f"≤ {limit}× {'the floor' if base == 'floor' else 'one process'}",
+                         f"{done[ours]:.2f} s vs {done[base]:.2f} s = {ratio:.2f}×", ratio <= limit))
+    app = next((t for t in results["targets"] if t.get("target") == "app"), {})
+    if app.get("long_link"):
+        answered = [v["finished"] for v in app["long_link"]]
+        ok = all(v is not None for v in answered) and not any(v["errors"] for v in app["long_link"])
+        slowest = max(answered) if ok else None
+        rows.append((f"a 40,000-character search link answered < {LONG_LINK_SECONDS:g} s (slowest of "
+                     f"{len(answered)}, from the BackMsg)", ", ".join(f"{fmt(v)} s" for v in answered),
+                     ok and slowest < LONG_LINK_SECONDS))
+    memory = results.get("memory") or {}
+    if memory.get("rounds") and "error" not in memory:
+        idle = memory["rss_start"]
+        after = [r["rss_after_close"] for r in memory["rounds"]]
+        growth = [b - a for a, b in zip(after, after[1:])]
+        rows.append((f"memory after {len(after)} rounds of {memory['sessions']} × {memory['upload_bytes'] / 1e6:.0f} MB "
+                     f"uploads: no growth round to round (RSS 2 s after the sessions closed; growth ≤ "
+                     f"{MEMORY_GROWTH_TOLERANCE:.0%} of idle counted as none)",
+                     " → ".join(f"{mb(v)} MB" for v in after),
+                     None if not growth else all(g <= MEMORY_GROWTH_TOLERANCE * idle for g in growth)))
+        end = memory["after_visit"]["rss"]
+        rows.append((f"memory back within {MEMORY_BACK_WITHIN:.0%} of idle (end: after the idle wait and one new visit)",
+                     f"{mb(end)} MB vs idle {mb(idle)} MB = {end / idle:.2f}×", end <= (1 + MEMORY_BACK_WITHIN) * idle))
+    return rows
+
+
 def report(results: dict) -> str:
     lines = [
         f"# kviz load benchmark ({results['date']})",
@@ -639,6 +743,15 @@ def report(results: dict) -> str:
             if target.get("target") == "replicas":
                 used = sorted({r for e in target.get("levels", []) for r in e["replicas_used"]})
                 lines.append(f"- replicas: visitors were spread over {', '.join(used) or 'no replica'} (SERVERID cookie)")
+    app = next((t for t in results["targets"] if t.get("target") == "app"), {})
+    if app.get("long_link"):
+        lines += ["", "## Long search link (app, one process): main page opened with `?q=bone+bone+…` (40,001 characters)",
+                  "", "| visit | answered s (BackMsg → script_finished) | first chart s | search box kept (characters) "
+                  f"| server CPU s in the {QUIET_SECONDS:g} s after | errors |", "|---|---|---|---|---|---|"]
+        for number, visit in enumerate(app["long_link"], start=1):
+            lines.append(f"| {number} | {fmt(visit['finished'])} | {fmt(visit['first_chart'])} | "
+                         f"{visit['search_chars'] if visit['search_chars'] is not None else '–'} | "
+                         f"{visit['quiet_cpu_s']:.2f} | {'; '.join(visit['errors'])[:300] or 0} |")
     memory = results.get("memory")
     if memory:
         lines += ["", f"## Memory: {memory.get('sessions', '?')} sessions × upload of "
@@ -664,6 +777,10 @@ def report(results: dict) -> str:
             for number, outcome in enumerate(memory["rounds"], start=1):
                 for error in sorted(set(outcome["errors"])):
                     lines.append(f"- round {number}: {error}")
+    rows = target_rows(results)
+    if rows:
+        lines += ["", "## Targets (issue 15)", "", "| target | measured | result |", "|---|---|---|",
+                  *(f"| {name} | {measured} | {verdict(ok)} |" for name, measured, ok in rows)]
     return "\n".join(lines) + "\n"
 
 
