@@ -127,9 +127,11 @@ def option_counts(frame: pd.DataFrame, state: FilterState,
         if field == "k_forms":
             counts[field] = {family: sum(per_code.get(c, 0) for c in schema.k_forms_of_family(family))
                              for family in schema.K_FAMILY.codes}
+        elif field == "k2_subtypes":  # a subtype narrows K2 only: the other chosen families' rows stay
+            others = sum(n for code, n in per_code.items() if code not in schema.K2_SUBTYPES)
+            counts[field] = {code: int(per_code.get(code, 0)) + others for code in schema.K2_SUBTYPES}
         else:
-            options = schema.K2_SUBTYPES if field == "k2_subtypes" else MULTI_VALUE_FIELDS[field].codes
-            counts[field] = {code: int(per_code.get(code, 0)) for code in options}
+            counts[field] = {code: int(per_code.get(code, 0)) for code in MULTI_VALUE_FIELDS[field].codes}
     return counts
 
 

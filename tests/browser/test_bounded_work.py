@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext
 from .helpers import Server, assert_no_errors, open_path
 
 HUGE_SEARCH = "q=" + "+".join(["bone"] * 8000)  # 40,000 characters
-ANSWER_SECONDS = 5
+SLOWER_THAN_A_PLAIN_VISIT = 2.0  # seconds the huge link may add to a plain visit (benchmarks/load.py: 0.2 s)
 IDLE_CPU_SECONDS = 0.5  # CPU the server may use in the quiet seconds after the visitor left
 
 
@@ -20,8 +20,11 @@ def test_a_40000_character_search_link_is_answered_quickly_and_leaves_the_server
 ) -> None:
     page = new_context().new_page()
     started = time.monotonic()
+    open_path(page, server, "", "q=bone")
+    plain = time.monotonic() - started
+    started = time.monotonic()
     open_path(page, server, "", HUGE_SEARCH)
-    assert time.monotonic() - started < ANSWER_SECONDS
+    assert time.monotonic() - started < plain + SLOWER_THAN_A_PLAIN_VISIT
     assert_no_errors(page)
     assert len(page.get_by_test_id("stTextInput").locator("input").input_value()) == 200
     page.context.close()  # the visitor leaves
