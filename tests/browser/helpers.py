@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -305,7 +305,15 @@ def nav_links(page: Page) -> Locator:
 def go_to(page: Page, server: Server, path: str) -> None:
     """Open page `path` ('' = home) through its sidebar link, as a user does, and wait until it is drawn."""
     link = nav_links(page).and_(page.locator(f"[href='{server.url}/{path}']"))
-    rerun_after(page, link.click)
+    page.evaluate(_WATCH_RUNS)
+    link.click()
+    page.wait_for_function(f"() => window.location.pathname.replace(/\\/+$/, '') === '/{path}'.replace(/\\/+$/, '')",
+                           timeout=TIMEOUT_MS, polling=20)
+    # The page's run is usually seen starting; a very quick one may be over before the watcher notices, so the
+    # address is what proves the navigation, and settling what proves the page is drawn.
+    with suppress(PlaywrightTimeoutError):
+        page.wait_for_function("() => window.__kvizRan === true", timeout=5_000, polling=20)
+    settle(page)
     assert path_of(page.url) == path
 
 
