@@ -45,7 +45,7 @@ def library_timings(path: Path, runs: int, budget: float, with_figures: bool) ->
         default = FilterState()
         for chart in catalogue.CHARTS:
             # The default view draws every finding: the heaviest case a page meets. Built directly, past the
-            # app's shared figure cache (kviz.ui.page._shared_figure): the cost of a view no session has seen.
+            # app's shared figure cache (kviz.ui.page._shared_figure_spec): the cost of a view no session has seen.
             result["figures"][chart.key] = measure(lambda: chart.figure(frame, default), runs, budget).to_dict()
     return result
 
@@ -66,7 +66,7 @@ def page_timings(path: Path, runs: int, budget: float) -> dict:
     """
     from streamlit.testing.v1 import AppTest
 
-    from kviz.ui.page import _shared_figure
+    from kviz.ui.page import _shared_figure_spec
 
     os.environ["KVIZ_DATA"] = str(path)
     app = REPO / "app.py"
@@ -111,7 +111,7 @@ def page_timings(path: Path, runs: int, budget: float) -> dict:
             app_test = AppTest.from_file(str(app), default_timeout=APPTEST_TIMEOUT_SECONDS).run()
             app_test.switch_page(relative)
             app_test.run()
-            _shared_figure.clear()
+            _shared_figure_spec.clear()
             start = time.perf_counter()
             app_test.run()
             uncached.seconds.append(time.perf_counter() - start)

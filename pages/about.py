@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from kviz import data_version, schema, screening, ui
-from kviz.charts import flow
+from kviz import data_version, schema, ui
 
 SEED_REVIEW_DOI = "10.1007/s00223-022-00955-3"
 
@@ -43,8 +42,7 @@ else:
     bundled = ui.bundled_findings()
     if ui.data_selection().frame is not None:
         st.caption("The flow describes the bundled findings' search, not your upload.")
-    search_flow = screening.flow(records, bundled)
-    st.plotly_chart(flow.search_flow(search_flow), width="stretch", config={"displaylogo": False})
+    st.plotly_chart(ui.search_flow_figure(records, bundled), width="stretch", config={"displaylogo": False})
     with st.expander(f"All {len(records):,} records considered"):
         listed = pd.DataFrame({
             "Decision": records["decision"].map(schema.DECISION.label),

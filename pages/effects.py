@@ -46,8 +46,9 @@ st.markdown(
 )
 ui.chart(view, catalogue.VOTE_COUNT)
 
-voting, _ = stats.voting_rows(rows, view.state.count_non_evidence)
-votes = stats.vote_counts(voting)  # the chart's own rows, so table and chart agree
+# The chart's own rows, so table and chart agree.
+votes = ui.shared_table(view, catalogue.VOTE_COUNT,
+                        lambda: stats.vote_counts(stats.voting_rows(rows, view.state.count_non_evidence)[0]))
 if not votes.empty:
     # Rounded here as in the chart's labels, so both show the same numbers.
     rounding = {"share_benefit": 2, "wilson_low": 2, "wilson_high": 2, "sign_test_p": 3}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kviz import filters, loader, schema, stats, ui
+from kviz import filters, loader, schema, screening, stats, ui
 from tests.conftest import shown_problems
 from kviz.filters import FilterState
 
@@ -347,6 +347,15 @@ def test_every_page_runs_on_the_bundled_findings(page, monkeypatch):
     bundled = loader.load_findings()
     assert count_line(at).startswith(f"{len(bundled):,} of {len(bundled):,} findings")
     assert not at.error
+
+
+def test_about_draws_the_search_flow_from_the_bundled_files(monkeypatch):
+    monkeypatch.delenv(ui.DATA_ENV_VAR)
+    at = open_page("pages/about.py")
+    records = screening.load_screening(screening.screening_path_for(loader.DEFAULT_DATA_PATH))
+    (chart,) = at.get("plotly_chart")
+    assert f"Records considered: {len(records)}" in chart.proto.spec
+    assert f"Excluded: {(records['decision'] == 'excluded').sum()}" in chart.proto.spec
 
 
 def test_a_link_with_a_huge_search_is_cut_to_the_cap_and_says_so():

@@ -1,5 +1,6 @@
 """kviz.ui helpers that need no running app: links, the table frame, chart selections, filter defaults, URL labels."""
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 
 from kviz import filters, loader, schema, ui
+from kviz.charts.catalogue import CHARTS
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "app_findings.csv"
 
@@ -95,3 +97,15 @@ def test_k_form_chips_read_k1_and_k2_for_the_families():
     assert ui.FORM.option_label("K2") == "K2"
     assert ui.FORM.option_label("K1") == "K1"
     assert [ui.SUBTYPE.option_label(code) for code in schema.K2_SUBTYPES if code != "K2"] == ["MK-4", "MK-7"]
+
+
+@pytest.mark.parametrize("chart", CHARTS, ids=lambda chart: chart.key)
+def test_a_shared_figure_sends_what_the_chart_builds_and_is_a_copy_each_time(typed_frame, chart):
+    state = filters.FilterState()
+    view = ui.View(findings=typed_frame, state=state, rows=typed_frame, data_token=f"test-{chart.key}")
+    expected = json.loads(chart.figure(typed_frame, state).to_json())  # what st.plotly_chart sends
+
+    first = ui.shared_figure(view, chart)
+    assert json.loads(first.to_json()) == expected
+    first.update_layout(title_text="changed by a page")
+    assert json.loads(ui.shared_figure(view, chart).to_json()) == expected

@@ -8,12 +8,15 @@
 """
 
 from kviz.ui.data import (
-    DATA_ENV_VAR, bundled_findings, bundled_screening, data_path, data_selection, problem_table, set_data_selection,
+    DATA_ENV_VAR, bundled_findings, bundled_screening, data_path, data_selection, problem_table, search_flow_figure,
+    set_data_selection,
 )
 from kviz.ui.findings import (
     TABLE_PAGE_ROWS, column_chooser, doi_link, finding_card, finding_cards, findings_table, https_link, table_frame,
 )
-from kviz.ui.page import chart, coverage, page_choice, page_view, selected_rows, shared_figure, source_line
+from kviz.ui.page import (
+    chart, coverage, page_choice, page_view, selected_rows, shared_figure, shared_table, source_line,
+)
 from kviz.ui.sidebar import (
     CHOICES, COUNT_ALL_KEY, FORM, OUTCOME, SEARCH_KEY, SUBTYPE, UNTRACED_KEY, YEARS_KEY, View, build_view,
     filter_defaults, reset_button,
@@ -24,5 +27,6 @@ __all__ = [
     "UNTRACED_KEY", "YEARS_KEY", "View", "build_view", "bundled_findings", "bundled_screening", "chart",
     "column_chooser", "coverage", "data_path", "data_selection", "doi_link", "filter_defaults", "finding_card",
     "finding_cards", "findings_table", "https_link", "page_choice", "page_view", "problem_table", "reset_button",
-    "selected_rows", "set_data_selection", "shared_figure", "source_line", "table_frame",
+    "search_flow_figure", "selected_rows", "set_data_selection", "shared_figure", "shared_table", "source_line",
+    "table_frame",
 ]

@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from kviz import data_version, loader, schema, screening, upload
+from kviz.charts.flow import search_flow
 from kviz.loader import FindingsError
 
 DATA_ENV_VAR = "KVIZ_DATA"  # path of a findings CSV that replaces the bundled file (tests, benchmarks)
@@ -84,15 +86,19 @@ def upload_lost_notice() -> None:
         )
 
 
-def data_token() -> str:
-    """Names the findings in use, for caches shared between sessions: the upload's content hash and the choice, or
-    the bundled file's path, modification time and size (an edited file is new data)."""
-    path = data_path()
+def _file_token(path: Path) -> str:
+    """A file's path, modification time and size: an edited file is new data."""
     try:
         stat = path.stat()
-        bundled = f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+        return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
     except OSError:
-        bundled = str(path)
+        return str(path)
+
+
+def data_token() -> str:
+    """Names the findings in use, for caches shared between sessions: the upload's content hash and the choice, or
+    the bundled file's token (_file_token)."""
+    bundled = _file_token(data_path())
     selection = data_selection()
     if selection.frame is None or selection.upload is None:
         return bundled
@@ -127,6 +133,19 @@ def bundled_screening() -> pd.DataFrame | None:
         return _load_screening(str(path), stat.st_mtime_ns, stat.st_size)
     except (OSError, FindingsError):
         return None
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _search_flow_spec(files_token: str, _records: pd.DataFrame, _findings: pd.DataFrame) -> dict:
+    return search_flow(screening.flow(_records, _findings)).to_dict()
+
+
+def search_flow_figure(records: pd.DataFrame, findings: pd.DataFrame) -> go.Figure:
+    """The bundled search's flow chart (About & method), drawn once per version of the findings and screening
+    files for every session (see ui.page.shared_figure on why a dict is cached)."""
+    path = data_path()
+    token = f"{_file_token(path)}|{_file_token(screening.screening_path_for(path))}"
+    return go.Figure(_search_flow_spec(token, records, findings), _validate=False)
 
 
 def show_problems(error: FindingsError, headline: str) -> None:

@@ -118,17 +118,34 @@ FIGURE_CACHE_SECONDS = 3600
 
 
 @st.cache_data(max_entries=FIGURE_CACHE_ENTRIES, ttl=FIGURE_CACHE_SECONDS, show_spinner=False)
-def _shared_figure(data_token: str, state: filters.FilterState, chart_key: str, variant: tuple,
-                   _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+def _shared_figure_spec(data_token: str, state: filters.FilterState, chart_key: str, variant: tuple,
+                        _build: Callable[[], go.Figure]) -> dict:
+    return _build().to_dict()
 
 
 def shared_figure(view: View, chart: Chart, *, build: Callable[[], go.Figure] | None = None,
                   variant: tuple = ()) -> go.Figure:
     """The chart's figure for the view (a copy: callers may change it), built at most once for all sessions;
-    `build` makes a variant with a page's own choices, which `variant` names."""
-    return _shared_figure(view.data_token, view.state, chart.key, variant,
-                          _build=build or (lambda: chart.figure(view.rows, view.state)))
+    `build` makes a variant with a page's own choices, which `variant` names.
+
+    The cache keeps the figure as a plain dict, validated when it was built: a hit wraps it without validating every
+    property again (unpickling a Figure would), which was most of a cached page run's time.
+    """
+    spec = _shared_figure_spec(view.data_token, view.state, chart.key, variant,
+                               _build=build or (lambda: chart.figure(view.rows, view.state)))
+    return go.Figure(spec, _validate=False)
+
+
+@st.cache_data(max_entries=FIGURE_CACHE_ENTRIES, ttl=FIGURE_CACHE_SECONDS, show_spinner=False)
+def _shared_table(data_token: str, state: filters.FilterState, chart_key: str,
+                  _build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    return _build()
+
+
+def shared_table(view: View, chart: Chart, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The table shown beside `chart` (e.g. its vote counts), computed at most once for all sessions, like its
+    figure."""
+    return _shared_table(view.data_token, view.state, chart.key, _build=build)
 
 
 def chart(view: View, chart: Chart, *, build: Callable[[], go.Figure] | None = None, variant: tuple = (),
