@@ -32,8 +32,13 @@ def slide_number(page: Page) -> tuple[int, int]:
     return int(current), int(total)
 
 
-def step(page: Page, name: str) -> None:
-    rerun_after(page, page.get_by_test_id("stButton").filter(has_text=name).get_by_role("button").click)
+def step(page: Page, name: str, to: int) -> None:
+    """Press Previous / Next (or a key, `name` 'ArrowLeft'...) and wait until slide `to` is shown and drawn: a run of
+    the previous step still finishing can pass for this one's, so the caption is what tells."""
+    button = page.get_by_test_id("stButton").filter(has_text=name).get_by_role("button")
+    rerun_after(page, (lambda: page.keyboard.press(name)) if name.startswith("Arrow") else button.click)
+    expect(page.get_by_text(SLIDE).first).to_contain_text(f"Slide {to} of ")
+    settle(page)
 
 
 def test_presentation_draws_every_chart_one_slide_at_a_time(server: Server, page: Page) -> None:
@@ -47,7 +52,7 @@ def test_presentation_draws_every_chart_one_slide_at_a_time(server: Server, page
 
     slides: dict[int, list[str]] = {}
     for expected in range(2, total + 1):
-        step(page, "Next")
+        step(page, "Next", expected)
         assert slide_number(page) == (expected, total)
         assert f"slide={expected}" in page.url
         assert_no_errors(page)
@@ -56,12 +61,12 @@ def test_presentation_draws_every_chart_one_slide_at_a_time(server: Server, page
         screenshot(page, f"presentation-{expected}")
     assert len({tuple(charts) for charts in slides.values()}) == total - 1, "every slide shows its own chart"
 
-    step(page, "Next")  # the last slide stays
+    step(page, "Next", total)  # the last slide stays
     assert slide_number(page) == (total, total)
-    step(page, "Previous")
+    step(page, "Previous", total - 1)
     assert slide_number(page) == (total - 1, total)
     assert chart_fingerprints(page) == slides[total - 1]
-    rerun_after(page, lambda: page.keyboard.press("ArrowLeft"))
+    step(page, "ArrowLeft", total - 2)
     assert slide_number(page) == (total - 2, total)
     assert chart_fingerprints(page) == slides[total - 2]
 
@@ -74,9 +79,9 @@ def test_presentation_link_restores_the_slide_and_the_filters(
     title_card = page.get_by_test_id("stMainBlockContainer")
     for named in ("MK-7", WITH_D3_LABEL, "4 of 18"):
         expect(title_card).to_contain_text(named)
-    step(page, "Next")
-    step(page, "Next")
-    step(page, "Previous")
+    step(page, "Next", 2)
+    step(page, "Next", 3)
+    step(page, "Previous", 2)
     assert slide_number(page)[0] == 2
     assert_charts_drawn(page, 1)
     charts = chart_fingerprints(page)
