@@ -19,7 +19,8 @@ if options.empty:
     st.info("No finding in the data reports an estimate with its 95% CI.", icon=":material/info:")
     st.stop()
 choices = {f"{row.outcome}:{row.measure}": (row.outcome, row.measure) for row in options.itertuples()}
-default = ":".join(meta_analysis.default_analysis(view.findings))
+# First shown: what the filtered findings report most (sidebar "Fracture" opens on a fracture measure).
+default = ":".join(meta_analysis.default_analysis(view.rows) or meta_analysis.default_analysis(view.findings))
 
 
 def _choice_label(choice: str) -> str:
@@ -43,6 +44,11 @@ with st.container(horizontal=True):
 
 analysis = meta_analysis.analyse(view.rows, outcome, measure, by, method, exclude_flagged=exclude_flagged,
                                  exclude_open_label=exclude_open_label)
+reported = meta_analysis.analyses(view.rows)
+if analysis.rows.empty and not reported.empty:
+    st.info("No finding under these filters reports this measure. They report: " + "; ".join(
+        f"{_choice_label(f'{row.outcome}:{row.measure}')} ({row.findings})" for row in reported.itertuples()
+    ) + ".", icon=":material/info:")
 event = ui.chart(view, catalogue.FOREST_PLOT, key="forest_chart", selectable=True,
                  variant=(outcome, measure, by, method, exclude_flagged, exclude_open_label),
                  build=lambda: forest.forest_plot(analysis, view.caption))

@@ -66,3 +66,17 @@ def test_the_command_line_prints_the_pages_numbers():
     assert table["tau2"].tolist() == pytest.approx(want["tau2"].tolist(), rel=1e-5, abs=1e-9)
     at = open_page(PAGE)
     assert pooled_table(at)["estimate"].tolist() == pytest.approx(table["estimate"].tolist(), rel=1e-5)
+
+
+def test_the_first_analysis_shown_follows_the_sidebar_outcome():
+    at = open_page(PAGE, {"outcome": "Fracture"})
+    assert at.selectbox(key="analysis").value == "fracture:OR"
+
+
+def test_a_measure_the_filtered_findings_lack_points_to_the_ones_they_report():
+    at = open_page(PAGE, {"outcome": "Fracture"})
+    at.selectbox(key="analysis").set_value("bone_density:pct_diff").run()
+    (note,) = [info.value for info in at.info]
+    assert "Fracture · Odds ratio (1)" in note
+    at.selectbox(key="analysis").set_value("fracture:OR").run()
+    assert not at.info
