@@ -47,7 +47,7 @@ def number_text(value: float) -> str:
 
 
 def effect_text(row: pd.Series) -> str:
-    """'RR 0.45 (95% CI 0.20 to 0.98)' for a row with a numeric result ('MD 0.05 g/cm² (…)' with a unit);
+    """'RR 0.45 (95% CI 0.2 to 0.98)' for a row with a numeric result ('MD 0.05 g/cm² (…)' with a unit);
     '' without one."""
     if pd.isna(row.get("estimate")) or pd.isna(row.get("measure")):
         return ""
