@@ -42,15 +42,18 @@ with st.container(horizontal=True):
     exclude_flagged = st.toggle("Pool without retracted or questioned studies", key="no_flagged", bind="query-params")
     exclude_open_label = st.toggle("Pool without open-label trials", key="no_open", bind="query-params")
 
-analysis = meta_analysis.analyse(view.rows, outcome, measure, by, method, exclude_flagged=exclude_flagged,
-                                 exclude_open_label=exclude_open_label)
+choices_made = (outcome, measure, by, method, exclude_flagged, exclude_open_label)
+analysis = ui.shared_result(
+    view, catalogue.FOREST_PLOT, variant=choices_made,
+    build=lambda: meta_analysis.analyse(view.rows, outcome, measure, by, method, exclude_flagged=exclude_flagged,
+                                        exclude_open_label=exclude_open_label),
+)
 reported = meta_analysis.analyses(view.rows)
 if analysis.rows.empty and not reported.empty:
     st.info("No finding under these filters reports this measure. They report: " + "; ".join(
         f"{_choice_label(f'{row.outcome}:{row.measure}')} ({row.findings})" for row in reported.itertuples()
     ) + ".", icon=":material/info:")
-event = ui.chart(view, catalogue.FOREST_PLOT, key="forest_chart", selectable=True,
-                 variant=(outcome, measure, by, method, exclude_flagged, exclude_open_label),
+event = ui.chart(view, catalogue.FOREST_PLOT, key="forest_chart", selectable=True, variant=choices_made,
                  build=lambda: forest.forest_plot(analysis, view.caption))
 ui.finding_cards(ui.selected_rows(event, view.rows, ("finding_id",)), "Select a square to read that finding here.")
 

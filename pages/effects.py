@@ -47,7 +47,7 @@ st.markdown(
 ui.chart(view, catalogue.VOTE_COUNT)
 
 # The chart's own rows, so table and chart agree.
-votes = ui.shared_table(view, catalogue.VOTE_COUNT,
+votes = ui.shared_result(view, catalogue.VOTE_COUNT,
                         lambda: stats.vote_counts(stats.voting_rows(rows, view.state.count_non_evidence)[0]))
 if not votes.empty:
     # Rounded here as in the chart's labels, so both show the same numbers.

@@ -15,7 +15,7 @@ from kviz.ui.findings import (
     TABLE_PAGE_ROWS, column_chooser, doi_link, finding_card, finding_cards, findings_table, https_link, table_frame,
 )
 from kviz.ui.page import (
-    chart, coverage, page_choice, page_view, selected_rows, shared_figure, shared_table, source_line,
+    chart, coverage, page_choice, page_view, selected_rows, shared_figure, shared_result, source_line,
 )
 from kviz.ui.sidebar import (
     CHOICES, COUNT_ALL_KEY, FORM, OUTCOME, SEARCH_KEY, SUBTYPE, UNTRACED_KEY, YEARS_KEY, View, build_view,
@@ -27,6 +27,6 @@ __all__ = [
     "UNTRACED_KEY", "YEARS_KEY", "View", "build_view", "bundled_findings", "bundled_screening", "chart",
     "column_chooser", "coverage", "data_path", "data_selection", "doi_link", "filter_defaults", "finding_card",
     "finding_cards", "findings_table", "https_link", "page_choice", "page_view", "problem_table", "reset_button",
-    "search_flow_figure", "selected_rows", "set_data_selection", "shared_figure", "shared_table", "source_line",
+    "search_flow_figure", "selected_rows", "set_data_selection", "shared_figure", "shared_result", "source_line",
     "table_frame",
 ]

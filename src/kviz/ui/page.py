@@ -137,15 +137,15 @@ def shared_figure(view: View, chart: Chart, *, build: Callable[[], go.Figure] | 
 
 
 @st.cache_data(max_entries=FIGURE_CACHE_ENTRIES, ttl=FIGURE_CACHE_SECONDS, show_spinner=False)
-def _shared_table(data_token: str, state: filters.FilterState, chart_key: str,
-                  _build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+def _shared_result(data_token: str, state: filters.FilterState, chart_key: str, variant: tuple,
+                   _build: Callable[[], Any]) -> Any:
     return _build()
 
 
-def shared_table(view: View, chart: Chart, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """The table shown beside `chart` (e.g. its vote counts), computed at most once for all sessions, like its
-    figure."""
-    return _shared_table(view.data_token, view.state, chart.key, _build=build)
+def shared_result(view: View, chart: Chart, build: Callable[[], Any], variant: tuple = ()) -> Any:
+    """What a page derives from the view for `chart` and shows beside it (its vote counts, its pooled analysis),
+    computed at most once for all sessions like the figure; `variant` names the page's own choices."""
+    return _shared_result(view.data_token, view.state, chart.key, variant, _build=build)
 
 
 def chart(view: View, chart: Chart, *, build: Callable[[], go.Figure] | None = None, variant: tuple = (),
