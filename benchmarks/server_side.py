@@ -62,7 +62,8 @@ def page_timings(path: Path, runs: int, budget: float) -> dict:
     process share that cache: a page's run and filter change are served from it from the second run on (the first
     run of a view builds), i.e. they time a visitor who is not the first to see the view. The third measurement
     (after the others) empties the figure cache before a rerun of the page's default view, so every figure of the
-    page is built: the first visitor of a view. (The Presentation's slide layout has its own cache, not emptied.)
+    page is built: nearly the first visitor of a view. (The Presentation's slide layout, the pages' shared results
+    and About's search flow have caches of their own, not emptied.)
     """
     from streamlit.testing.v1 import AppTest
 
