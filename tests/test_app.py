@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kviz import filters, loader, schema, screening, stats, ui
+from kviz.charts import catalogue
 from tests.conftest import shown_problems
 from kviz.filters import FilterState
 
@@ -27,8 +28,11 @@ REGISTERED_PAGES = [
 DATA_PAGES = ["pages/overview.py", "pages/timeline.py", "pages/effects.py", "pages/effect_sizes.py", "pages/map.py",
               "pages/table.py"]
 PAGES = [*DATA_PAGES, "pages/about.py"]
-CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 3, "pages/effect_sizes.py": 1,
-               "pages/map.py": 1, "pages/about.py": 0}  # the fixture has no screening records: no search flow
+# Effect directions draws only its open tab's chart; the fixture has no screening records, so About has no flow.
+CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 1, "pages/effect_sizes.py": 1,
+               "pages/map.py": 1, "pages/about.py": 0}
+EFFECTS_TABS = {"plot": "Effect direction plot", "compare": "K1 vs K2, with vs without D3",
+                "votes": "Vote count (exploratory)"}
 ALL_COUNT = "17 of 17 findings · 15 publications"
 EMPTY_MESSAGE = "No finding matches all these filters"
 
@@ -141,7 +145,7 @@ def test_url_years_and_search_restore_and_narrow():
 def test_page_switches_are_bound_to_the_url():
     at = open_page("pages/timeline.py", {"y": schema.DESIGN.title})
     assert at.button_group(key="y").value == "design"
-    at = open_page("pages/effects.py", {"split": "With vs without D3"})
+    at = open_page("pages/effects.py", {"show": EFFECTS_TABS["compare"], "split": "With vs without D3"})
     assert at.button_group(key="split").value == "d3"
 
 
@@ -274,8 +278,19 @@ def test_the_table_shows_the_columns_the_reader_chooses():
     assert shown == ["headline", "direction"]
 
 
+@pytest.mark.parametrize("tab, chart", [("plot", catalogue.EFFECT_DIRECTION_PLOT), ("compare", catalogue.K1_VS_K2),
+                                        ("votes", catalogue.VOTE_COUNT)], ids=["plot", "compare", "votes"])
+def test_effects_page_builds_only_the_open_tab(tab, chart):
+    at = open_page("pages/effects.py", {"show": EFFECTS_TABS[tab]})
+    assert [t.label for t in at.tabs] == list(EFFECTS_TABS.values())
+    (drawn,) = at.get("plotly_chart")
+    assert f"_{chart.key}" in drawn.proto.config  # the camera button's file name ends with the chart's key
+    assert ("split" in [group.key for group in at.button_group]) == (tab == "compare")  # its switch is in its tab
+    assert bool(at.dataframe) == (tab == "votes")
+
+
 def test_effects_page_shows_the_vote_count_table_with_labels():
-    at = open_page("pages/effects.py")
+    at = open_page("pages/effects.py", {"show": EFFECTS_TABS["votes"]})
     votes = at.dataframe[0].value.set_index("outcome")
     voting, _ = stats.voting_rows(loader.load_findings(FIXTURE))  # the chart's rows: primary evidence only
     expected = stats.vote_counts(voting).loc["bone_density"]

@@ -8,11 +8,13 @@ from .helpers import (
     Server,
     assert_charts_drawn,
     assert_no_errors,
+    chart_fingerprints,
     count_line,
     nav_links,
     open_path,
     go_to,
     path_of,
+    rerun_after,
     screenshot,
 )
 
@@ -21,7 +23,7 @@ from .helpers import (
 CHARTS_PER_PAGE = {
     "": 1,  # overview: direction summary
     "timeline": 2,  # timeline, publications per year
-    "effects": 3,  # effect direction plot, direction counts, vote count
+    "effects": 1,  # the open tab's chart: the effect direction plot
     "effect_sizes": 1,  # forest plot
     "map": 1,  # evidence map
     "table": 0,
@@ -53,3 +55,20 @@ def test_sidebar_links_open_every_page(bundled_server: Server, page: Page) -> No
         assert_no_errors(page)
         assert_charts_drawn(page, CHARTS_PER_PAGE[path])
     assert "Traceback" not in bundled_server.log(), bundled_server.log()[-3000:]
+
+
+def test_effect_directions_builds_a_tab_when_it_is_opened_and_the_link_keeps_it(
+    bundled_server: Server, page: Page, new_context
+) -> None:
+    open_path(page, bundled_server, "effects")
+    first = chart_fingerprints(page)
+    rerun_after(page, page.get_by_role("tab", name="Vote count (exploratory)").click)
+    assert_charts_drawn(page, 1)
+    votes = chart_fingerprints(page)
+    assert votes != first and "Vote count" in votes[0]
+    assert "show=Vote+count" in page.url
+    assert_no_errors(page)
+
+    shared = new_context().new_page()
+    open_path(shared, bundled_server, "effects", page.url.split("?", 1)[1])
+    assert chart_fingerprints(shared) == votes
