@@ -53,7 +53,6 @@ def test_sidebar_filters_narrow_the_forest_plot():
 
 
 def test_the_command_line_prints_the_pages_numbers():
-    output = io.StringIO()
     with redirect_stdout(io.TextIOWrapper(io.BytesIO(), encoding="utf-8")) as captured:
         code = cli.main(["pool", "--data", str(FIXTURE), "--outcome", "bone_density", "--measure", "pct_diff"])
         captured.flush()

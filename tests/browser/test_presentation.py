@@ -8,7 +8,6 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from .helpers import (
     MK7_WITH_D3_QUERY,
-    WITH_D3,
     WITH_D3_LABEL,
     Server,
     assert_charts_drawn,
