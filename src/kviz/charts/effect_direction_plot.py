@@ -92,13 +92,24 @@ def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
     numeric results (estimate and 95% CI) its rows carry."""
     keys = ["study_id", "design", "outcome"]
     directions = stats.study_directions(effect, by=["design"]).astype({"design": str, "outcome": str})
-    details = effect.assign(effect=effect_sizes.effect_texts(effect)).groupby(keys, observed=True).agg(
-        n=("n_participants", "max"),
-        headline=("headline", lambda h: " | ".join(dict.fromkeys(h))),
-        k_form=("k_form", lambda f: ", ".join(schema.K_FORM.label(c) for c in dict.fromkeys(f.astype(str)))),
-        effect=("effect", lambda e: " | ".join(dict.fromkeys(t for t in e if t))),
+    cell_of = effect[keys].astype(str)
+    n = effect["n_participants"].groupby([cell_of[key] for key in keys]).max()
+    # Each cell's distinct texts in row order, joined: one pass in plain Python (a groupby with Python aggregations
+    # cost a call per cell and column).
+    texts: dict[tuple[str, str, str], tuple[dict, dict, dict]] = {}
+    rows = zip(cell_of.itertuples(index=False, name=None), effect["headline"], effect["k_form"].astype(str),
+               effect_sizes.effect_texts(effect))
+    for cell, headline, form, effect_text in rows:
+        headlines, forms, effects = texts.setdefault(cell, ({}, {}, {}))
+        headlines[headline] = forms[form] = None
+        if effect_text:
+            effects[effect_text] = None
+    joined = pd.DataFrame(
+        [(*cell, " | ".join(headlines), ", ".join(schema.K_FORM.label(form) for form in forms), " | ".join(effects))
+         for cell, (headlines, forms, effects) in texts.items()],
+        columns=[*keys, "headline", "k_form", "effect"],
     )
-    details = details.reset_index().astype({"design": str, "outcome": str})
+    details = n.rename("n").reset_index().merge(joined, on=keys)
     return directions.merge(details, on=keys, how="left")
 
 

@@ -142,19 +142,22 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def wrapped_column(values: pd.Series, width: int = HOVER_WIDTH) -> pd.Series:
-    """`wrapped` for a column, computed once per distinct value."""
-    values = values.astype(str)
-    return values.map({value: wrapped(value, width) for value in values.unique().tolist()})
+def _wrapped_texts(values: pd.Series, width: int = HOVER_WIDTH) -> list[str]:
+    """`wrapped` for each value of a column as text, computed once per distinct value."""
+    texts = values.astype(str).tolist()
+    lookup = {text: wrapped(text, width) for text in set(texts)}
+    return [lookup[text] for text in texts]
 
 
 def hover_texts(heading: pd.Series, fields: Sequence[tuple[str, pd.Series]]) -> list[str]:
-    """Hover text per row: `heading` in bold, then 'Label: value' for each field whose value is not empty."""
-    text = "<b>" + wrapped_column(heading) + "</b>"
-    for label, column in fields:
-        values = wrapped_column(column.fillna(""))
-        text = text + ("<br>" + escape(label) + ": " + values).where(values != "", "")
-    return text.tolist()
+    """Hover text per row: `heading` in bold, then 'Label: value' for each field whose value is not empty.
+
+    Plain lists, not Series arithmetic: a few string joins per row cost less than a pandas operation per field."""
+    labelled = [(f"<br>{escape(label)}: ", _wrapped_texts(column.fillna(""))) for label, column in fields]
+    return [
+        "".join([f"<b>{title}</b>", *(prefix + values[i] for prefix, values in labelled if values[i])])
+        for i, title in enumerate(_wrapped_texts(heading))
+    ]
 
 
 def category_fields(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, pd.Series]]:
