@@ -239,7 +239,7 @@ def serve(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_scripts_are_valid_bash() -> None:
-    for script in (SERVE, REPO / "scripts" / "ensure-haproxy.sh"):
+    for script in (SERVE, *(REPO / "scripts").glob("ensure-*.sh"), REPO / "scripts" / "apt-install.sh"):
         result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
 
