@@ -19,8 +19,9 @@ if options.empty:
     st.info("No finding in the data reports an estimate with its 95% CI.", icon=":material/info:")
     st.stop()
 choices = {f"{row.outcome}:{row.measure}": (row.outcome, row.measure) for row in options.itertuples()}
+reported = meta_analysis.analyses(view.rows)  # what the filtered findings report
 # First shown: what the filtered findings report most (sidebar "Fracture" opens on a fracture measure).
-default = ":".join(meta_analysis.default_analysis(view.rows) or meta_analysis.default_analysis(view.findings))
+default = ":".join(meta_analysis.first_analysis(reported) or meta_analysis.first_analysis(options))
 
 
 def _choice_label(choice: str) -> str:
@@ -48,7 +49,6 @@ analysis = ui.shared_result(
     build=lambda: meta_analysis.analyse(view.rows, outcome, measure, by, method, exclude_flagged=exclude_flagged,
                                         exclude_open_label=exclude_open_label),
 )
-reported = meta_analysis.analyses(view.rows)
 if analysis.rows.empty and not reported.empty:
     st.info("No finding under these filters reports this measure. They report: " + "; ".join(
         f"{_choice_label(f'{row.outcome}:{row.measure}')} ({row.findings})" for row in reported.itertuples()

@@ -197,7 +197,11 @@ def analyse(frame: pd.DataFrame, outcome: str, measure: str, by: str = "k_form",
 def default_analysis(frame: pd.DataFrame) -> tuple[str, str] | None:
     """The (outcome, measure) shown when none is chosen: the key outcome, then measure, with the most findings
     that carry an estimate."""
-    options = analyses(frame)
+    return first_analysis(analyses(frame))
+
+
+def first_analysis(options: pd.DataFrame) -> tuple[str, str] | None:
+    """`default_analysis` from a table `analyses` already made."""
     if options.empty:
         return None
     order = {code: i for i, code in enumerate(schema.KEY_OUTCOMES + tuple(schema.OUTCOME.codes))}
