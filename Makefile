@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# At most two glibc heaps per server process, so that memory freed after a visitor's upload can go back to the
+# system (kviz.memory.use_returnable_allocators says why; it also caps them when app.py is started any other way).
+export MALLOC_ARENA_MAX ?= 2
 
 .PHONY: run serve test test-fast chromium haproxy validate bench
 

@@ -44,6 +44,7 @@ def _on_file_change() -> None:
     if st.session_state.get(_file_key()) is None:  # the file was taken out of the box: nothing to load
         st.session_state[OUTCOME_KEY] = None
         return
+    ui.release_upload_when_tab_closes()
     current = ui.data_selection().choice
     # Uploading means "show me my file": from the bundled findings, go to the upload alone.
     _apply(DataChoice.UPLOADED if current is DataChoice.BUNDLED else current, announce=True)
@@ -68,68 +69,74 @@ def _source_text(selection: upload.Selection) -> str:
     return f"{bundled} + {selection.upload.name}"
 
 
-view = ui.page_view(
-    "Data",
-    "Explore your own list of studies — a journal club's, a review team's — with the same charts and filters. "
-    "An upload stays in **this browser session only**: it is not saved on the server, it does not change the "
-    "bundled findings, and no other user sees it. Close the tab and it is gone.",
-    shows_findings=False,
-)
-selection = ui.data_selection()
-
-with st.container(border=True):
-    st.markdown(f"**Now exploring:** {selection.choice.label}")
-    st.text(f"{_source_text(selection)} — {loader.summary_line(view.findings)}")
-    if selection.upload is not None:
-        st.button("Remove my upload", icon=":material/delete:", on_click=_remove_upload,
-                  help="Forget the uploaded file and go back to the bundled findings.")
-
-st.header("Upload a findings CSV", divider="gray")
-upload_column, help_column = st.columns([3, 2], gap="large")
-with help_column:
-    st.markdown(
-        f"Same columns as the bundled file, comma-separated, saved as UTF-8. Up to **{upload.MAX_UPLOAD_MB} MB** "
-        f"and **{upload.MAX_UPLOAD_ROWS:,} rows**. Links must start with `https://`; DOIs are bare (`10.…`)."
+def _page() -> None:
+    """The page, in a function: its callbacks above outlive the run (Streamlit keeps them with the widgets), and
+    with them this module's globals, which must not hold the upload's table."""
+    view = ui.page_view(
+        "Data",
+        "Explore your own list of studies — a journal club's, a review team's — with the same charts and filters. "
+        "An upload stays in **this browser session only**: it is not saved on the server, it does not change the "
+        "bundled findings, and no other user sees it. Close the tab and it is gone.",
+        shows_findings=False,
     )
-    st.download_button(
-        "Download the template", upload.template_csv(), upload.TEMPLATE_FILE_NAME, mime="text/csv",
-        icon=":material/download:", on_click="ignore",
-        help="The header and one example row: fill in your findings below it.",
-    )
-    st.page_link("pages/about.py", label="Data dictionary: every column and code", icon=":material/menu_book:")
-with upload_column:
-    st.file_uploader(
-        # Any file type: the browser's own refusal of a wrong type is easy to miss; kviz says on screen what the file
-        # is (an Excel workbook, a PDF…) and how to save it as CSV.
-        "Findings CSV", type=None, max_upload_size=upload.MAX_UPLOAD_MB, key=_file_key(),
-        on_change=_on_file_change, help="Checked in full before it is used: any problem is listed below.",
-    )
+    selection = ui.data_selection()
 
-outcome = st.session_state.get(OUTCOME_KEY)
-if outcome and "refused" in outcome:
-    st.error(outcome["headline"], icon=":material/error:")  # labels and counts only: no file name, no cell value
-    ui.problem_table(outcome["refused"].table())
-elif outcome and "loaded" in outcome:
-    loaded: upload.Upload = outcome["loaded"]
-    st.success(f"Loaded: {loader.summary_line(loaded.frame)}.", icon=":material/check_circle:")
-    if loaded.warnings:
-        st.warning("Loaded with notes:", icon=":material/warning:")
-        ui.problem_table(loader.problems_table(loaded.warnings))
+    with st.container(border=True):
+        st.markdown(f"**Now exploring:** {selection.choice.label}")
+        st.text(f"{_source_text(selection)} — {loader.summary_line(view.findings)}")
+        if selection.upload is not None:
+            st.button("Remove my upload", icon=":material/delete:", on_click=_remove_upload,
+                      help="Forget the uploaded file and go back to the bundled findings.")
 
-st.header("What to explore", divider="gray")
-st.session_state[CHOICE_KEY] = selection.choice  # the radio always shows what is really active
-st.radio(
-    "Findings shown on every page",
-    list(DataChoice),
-    format_func=lambda choice: choice.label,
-    captions=[choice.description for choice in DataChoice],
-    key=CHOICE_KEY,
-    on_change=_on_choice_change,
-    disabled=selection.upload is None,
-    help="Upload a file first to explore it alone or with the bundled findings." if selection.upload is None else None,
-)
-with st.expander("Required columns"):
-    st.markdown(
-        "Every row needs a value in: " + ", ".join(f"`{c.name}`" for c in schema.COLUMNS if c.required) + ". "
-        "Other columns may be empty. Columns that are not in the data dictionary are kept, and listed as a note."
+    st.header("Upload a findings CSV", divider="gray")
+    upload_column, help_column = st.columns([3, 2], gap="large")
+    with help_column:
+        st.markdown(
+            f"Same columns as the bundled file, comma-separated, saved as UTF-8. Up to **{upload.MAX_UPLOAD_MB} MB** "
+            f"and **{upload.MAX_UPLOAD_ROWS:,} rows**. Links must start with `https://`; DOIs are bare (`10.…`)."
+        )
+        st.download_button(
+            "Download the template", upload.template_csv(), upload.TEMPLATE_FILE_NAME, mime="text/csv",
+            icon=":material/download:", on_click="ignore",
+            help="The header and one example row: fill in your findings below it.",
+        )
+        st.page_link("pages/about.py", label="Data dictionary: every column and code", icon=":material/menu_book:")
+    with upload_column:
+        st.file_uploader(
+            # Any file type: the browser's own refusal of a wrong type is easy to miss; kviz says on screen what the file
+            # is (an Excel workbook, a PDF…) and how to save it as CSV.
+            "Findings CSV", type=None, max_upload_size=upload.MAX_UPLOAD_MB, key=_file_key(),
+            on_change=_on_file_change, help="Checked in full before it is used: any problem is listed below.",
+        )
+
+    outcome = st.session_state.get(OUTCOME_KEY)
+    if outcome and "refused" in outcome:
+        st.error(outcome["headline"], icon=":material/error:")  # labels and counts only: no file name, no cell value
+        ui.problem_table(outcome["refused"].table())
+    elif outcome and "loaded" in outcome:
+        loaded: upload.Upload = outcome["loaded"]
+        st.success(f"Loaded: {loader.summary_line(loaded.frame)}.", icon=":material/check_circle:")
+        if loaded.warnings:
+            st.warning("Loaded with notes:", icon=":material/warning:")
+            ui.problem_table(loader.problems_table(loaded.warnings))
+
+    st.header("What to explore", divider="gray")
+    st.session_state[CHOICE_KEY] = selection.choice  # the radio always shows what is really active
+    st.radio(
+        "Findings shown on every page",
+        list(DataChoice),
+        format_func=lambda choice: choice.label,
+        captions=[choice.description for choice in DataChoice],
+        key=CHOICE_KEY,
+        on_change=_on_choice_change,
+        disabled=selection.upload is None,
+        help="Upload a file first to explore it alone or with the bundled findings." if selection.upload is None else None,
     )
+    with st.expander("Required columns"):
+        st.markdown(
+            "Every row needs a value in: " + ", ".join(f"`{c.name}`" for c in schema.COLUMNS if c.required) + ". "
+            "Other columns may be empty. Columns that are not in the data dictionary are kept, and listed as a note."
+        )
+
+
+_page()

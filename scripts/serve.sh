@@ -29,7 +29,9 @@
 #   KVIZ_PYTHON                  the Python that runs Streamlit (default .venv/bin/python, else python3)
 #   KVIZ_START_SECONDS           how long a replica may take to become healthy (default 120)
 #   KVIZ_DATA                    passed to the app as usual
+#   MALLOC_ARENA_MAX             glibc heaps per replica (default 2, as `make run`: kviz.memory says why)
 set -euo pipefail
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"

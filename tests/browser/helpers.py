@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -87,6 +88,64 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def uploads_held(server: Server) -> int:
+    """Bytes of uploaded files the server holds, from Streamlit's own metrics (served by the process itself)."""
+    with urllib.request.urlopen(f"{server.url}/_stcore/metrics", timeout=10) as response:
+        text = response.read().decode("utf-8", "replace")
+    found = re.search(r'^cache_memory_bytes\{cache_type="UploadedFileManager"[^}]*\} (\d+)', text, flags=re.M)
+    return int(found.group(1)) if found else 0
+
+
+class Relay:
+    """A TCP relay in front of a server whose open connections a test can cut, as a Wi-Fi drop does: the browser
+    reconnects through it by itself. Use as a context manager; `url` stands in for the server's."""
+
+    def __init__(self, server: Server) -> None:
+        self._target = ("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.create_connection(self._target)
+            with self._lock:
+                self._open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        for end in (source, sink):
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Drop every open connection at once (new ones are still relayed)."""
+        with self._lock:
+            dropped, self._open = self._open, []
+        for connection in dropped:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+
+    def __enter__(self) -> Relay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.close()
+        self.cut()
 
 
 def healthy(url: str) -> bool:
@@ -234,6 +293,26 @@ def open_presentation(page: Page, server: Server, query: str = "") -> None:
     open_path(page, server, "presentation", query)
     page.wait_for_timeout(800)
     settle(page)
+
+
+_WATCH_CONNECTION = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.__kvizConnections = [];
+    new MutationObserver(() => window.__kvizConnections.push(app.getAttribute('data-test-connection-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-connection-state']});
+}"""
+_RECONNECTED = """() => window.__kvizConnections.some(state => state !== 'CONNECTED')
+    && document.querySelector('[data-testid=stApp]').getAttribute('data-test-connection-state') === 'CONNECTED'"""
+
+
+def watch_connection(page: Page) -> None:
+    """Start recording the page's connection states (call before the connection is disturbed)."""
+    page.evaluate(_WATCH_CONNECTION)
+
+
+def wait_for_reconnection(page: Page) -> None:
+    """Wait until the page has lost its connection and made a new one by itself (after `watch_connection`)."""
+    page.wait_for_function(_RECONNECTED, timeout=60_000, polling=100)
 
 
 def rerun_after(page: Page, action: Callable[[], None]) -> None:

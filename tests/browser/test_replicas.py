@@ -49,6 +49,8 @@ from .helpers import (
     healthy,
     open_path,
     rerun_after,
+    wait_for_reconnection,
+    watch_connection,
 )
 
 SERVE = REPO / "scripts" / "serve.sh"
@@ -225,16 +227,6 @@ def test_a_deep_link_works_through_the_proxy(proxy: Proxy, page: Page) -> None:
     assert_charts_drawn(page, 2)
 
 
-_WATCH_CONNECTION = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    window.__kvizConnections = [];
-    new MutationObserver(() => window.__kvizConnections.push(app.getAttribute('data-test-connection-state')))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-connection-state']});
-}"""
-_RECONNECTED = """() => window.__kvizConnections.some(state => state !== 'CONNECTED')
-    && document.querySelector('[data-testid=stApp]').getAttribute('data-test-connection-state') === 'CONNECTED'"""
-
-
 def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
     proxy: Proxy, new_context: Callable[[], BrowserContext]
 ) -> None:
@@ -247,7 +239,7 @@ def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
     port = proxy.replica_ports[int(replica[1:]) - 1]
     pids = [pid for pid, command in group_members(proxy.process.pid) if f"--server.port {port} " in command]
     assert len(pids) == 1, f"replica {replica} (port {port}) not found among {group_members(proxy.process.pid)}"
-    page.evaluate(_WATCH_CONNECTION)
+    watch_connection(page)
     os.kill(pids[0], signal.SIGKILL)
 
     deadline = time.monotonic() + 60
@@ -256,7 +248,7 @@ def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
         time.sleep(0.2)
     # The browser notices, reconnects by itself (to a live replica), and keeps showing the last page until
     # the visitor's next action, which runs in a new session: the upload lived in the stopped process.
-    page.wait_for_function(_RECONNECTED, timeout=60_000, polling=100)
+    wait_for_reconnection(page)
     go_to(page, proxy, "timeline")
     assert_no_errors(page)
     assert count_line(page) == ALL_COUNT, "the served data again, not the lost upload"

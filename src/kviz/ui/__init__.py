@@ -8,8 +8,8 @@
 """
 
 from kviz.ui.data import (
-    DATA_ENV_VAR, bundled_findings, bundled_screening, data_path, data_selection, problem_table, search_flow_figure,
-    set_data_selection,
+    DATA_ENV_VAR, bundled_findings, bundled_screening, data_path, data_selection, problem_table, release_upload_when_tab_closes,
+    search_flow_figure, set_data_selection,
 )
 from kviz.ui.findings import (
     TABLE_PAGE_ROWS, column_chooser, doi_link, finding_card, finding_cards, findings_table, https_link, table_frame,
@@ -24,9 +24,9 @@ from kviz.ui.sidebar import (
 
 __all__ = [
     "CHOICES", "COUNT_ALL_KEY", "DATA_ENV_VAR", "FORM", "OUTCOME", "SEARCH_KEY", "SUBTYPE", "TABLE_PAGE_ROWS",
-    "UNTRACED_KEY", "YEARS_KEY", "View", "build_view", "bundled_findings", "bundled_screening", "chart",
+    "UNTRACED_KEY", "View", "YEARS_KEY", "build_view", "bundled_findings", "bundled_screening", "chart",
     "column_chooser", "coverage", "data_path", "data_selection", "doi_link", "filter_defaults", "finding_card",
-    "finding_cards", "findings_table", "https_link", "page_choice", "page_view", "problem_table", "reset_button",
-    "search_flow_figure", "selected_rows", "set_data_selection", "shared_figure", "shared_result", "source_line",
-    "table_frame",
+    "finding_cards", "findings_table", "https_link", "page_choice", "page_view", "problem_table",
+    "release_upload_when_tab_closes", "reset_button", "search_flow_figure", "selected_rows", "set_data_selection",
+    "shared_figure", "shared_result", "source_line", "table_frame",
 ]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.state import SafeSessionState
 
-from kviz import data_version, loader, schema, screening, upload
+from kviz import data_version, loader, memory, schema, screening, upload
 from kviz.charts.flow import search_flow
 from kviz.loader import FindingsError
 
@@ -19,6 +23,8 @@ _DATA_KEY = "_kviz_data"  # this session's upload.Selection (pages/data.py)
 # While an upload is explored the URL says so (?data=My+upload+only, see data_indicator).
 UPLOAD_IN_URL = "data"
 _UPLOAD_LOST_KEY = "_kviz_upload_lost"
+
+memory.use_returnable_allocators()  # once per server process, on its first run: before any upload is parsed
 
 
 @st.cache_resource(show_spinner="Loading findings…", max_entries=2)
@@ -50,6 +56,37 @@ def data_selection() -> upload.Selection:
 def set_data_selection(selection: upload.Selection) -> None:
     st.session_state[_DATA_KEY] = selection
     st.session_state.pop(_UPLOAD_LOST_KEY, None)
+
+
+@st.cache_resource
+def _upload_release_watch() -> memory.ReleaseWatch:
+    return memory.ReleaseWatch(is_alive=Runtime.instance().is_active_session)
+
+
+def release_upload_when_tab_closes() -> None:
+    """A session that holds a file ends when its tab's connection closes, and its memory goes back to the system.
+
+    Streamlit otherwise keeps a closed session, with the file it holds and the table parsed from it (together about
+    five times the file's size), for server.disconnectedSessionTTL (120 s), so that a dropped connection can resume;
+    its server loop also keeps the last session it served until another visitor comes; and the freed pages stay
+    with the process. Twenty visitors uploading in a meeting would hold gigabytes. The price: a tab whose connection
+    drops starts a new session, and `upload_lost_notice` asks for the file again. Sessions without an upload keep
+    Streamlit's resume (everything they show is in the URL anyway).
+    """
+    context = get_script_run_ctx()
+    if context is None or not Runtime.exists():  # AppTest: no server, no sessions to end
+        return
+    Runtime.instance().mark_session_nonresumable(context.session_id)
+    _upload_release_watch().watch(context.session_id, partial(_forget_session_state, context.session_state))
+
+
+def _forget_session_state(state: SafeSessionState) -> None:
+    """Drop an ended session's values (its upload, the table parsed from it, the view built on it): Streamlit's
+    server loop keeps the last session it served until the next visitor comes, and with it whatever the session
+    state still holds. (A page's callbacks keep that page's globals alive too: the Data page keeps no table in
+    them.)"""
+    for key in list(state.filtered_state):
+        del state[key]
 
 
 def data_indicator() -> None:
