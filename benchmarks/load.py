@@ -397,6 +397,14 @@ class Client:
         return UploadedFileInfo(name=name, size=len(content), file_id=urls.file_id, file_urls=urls)
 
 
+async def close_quietly(client: Client) -> None:
+    """Close a client's websocket; one that is already gone (or hangs for 10 s) is no error of the measurement."""
+    try:
+        await asyncio.wait_for(client.close(), 10)
+    except Exception:
+        pass
+
+
 def count_text(run: Run) -> str | None:
     """The app's sidebar line 'N of M findings · P publications' in a run (the floor has none)."""
     return next((text for text in run.texts if " findings · " in text), None)
@@ -457,10 +465,7 @@ async def visit(base: str, page: str, timeout: float) -> Visit:
     except Exception as error:  # a benchmark reports a failing client and goes on
         result.error = f"{type(error).__name__}: {str(error)[:200]}"
     finally:
-        try:
-            await asyncio.wait_for(client.close(), 10)
-        except Exception:
-            pass
+        await close_quietly(client)
     return result
 
 
@@ -490,10 +495,7 @@ async def long_link_visit(base: str, timeout: float) -> dict:
         return {"finished": None, "first_chart": None, "search_chars": None,
                 "errors": [f"{type(error).__name__}: {str(error)[:200]}"]}  # fmt: skip
     finally:
-        try:
-            await asyncio.wait_for(client.close(), 10)
-        except Exception:
-            pass
+        await close_quietly(client)
 
 
 def measure_long_link(running: Running, timeout: float) -> list[dict]:
@@ -596,10 +598,7 @@ async def memory_round(base: str, content: bytes, sessions: int, timeout: float,
             if item[1]:
                 errors.append(item[1])
     for client in clients:
-        try:
-            await asyncio.wait_for(client.close(), 10)
-        except Exception:
-            pass
+        await close_quietly(client)
     await asyncio.sleep(AFTER_CLOSE_SECONDS)
     return {"seconds": time.perf_counter() - start, "peak_rss_bytes": sampler.peak, "rss_sessions_open": rss_open,
             "uploads_held_open": held_open,
