@@ -22,6 +22,12 @@ Long link (with the app target): a visitor opens the main page through a link wh
 (`?q=bone+bone+…`, as tests/browser/test_bounded_work.py), three times one after the other; time from the BackMsg to
 script_finished, the length the search box kept, and the server's CPU seconds in the 3 s after the visitor left.
 
+A visitor who leaves (with the app target): the first visit of Timeline with a search nobody made before (its two
+figures are built), each on a fresh server warmed by one visit of the main page; three visitors stay to
+script_finished, three (alternating) close their websocket at the run's first element. Server CPU from the
+BackMsg until 3 s after. Streamlit asks a disconnected session's script to stop; that takes effect at its next
+Streamlit call.
+
 Targets (issue 15), judged in the report: 20 concurrent visitors' median time to a finished page, one process
 <= 0.5x the floor, and replicas <= 0.6x one process; the 40,000-character search link answered < 1 s; memory after
 the upload rounds: no growth from round to round and, at the end, back within 20% of the warm idle RSS.
@@ -58,6 +64,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one client may take (default 120)")
     parser.add_argument("--no-long-link", dest="long_link", action="store_false",
                         help="skip the 40,000-character search link (measured with the app target)")
+    parser.add_argument("--no-left-visitor", dest="left_visitor", action="store_false",
+                        help="skip the visitor who leaves mid-run (fresh app servers, ~1 min)")
     memory = parser.add_mutually_exclusive_group()
     memory.add_argument("--no-memory", action="store_true", help="skip the upload memory mode")
     memory.add_argument("--memory-only", action="store_true", help="only the upload memory mode")
@@ -114,6 +122,9 @@ HUGE_SEARCH = "q=" + "+".join(["bone"] * 8000)  # 40,000 characters (tests/brows
 SEARCH_LABEL = "Search"  # the sidebar's text input the link fills
 LONG_LINK_VISITS = 3
 QUIET_SECONDS = 3.0  # after the long-link visitor left: the server's CPU in these seconds
+# A visitor who leaves while the server draws a view nobody opened before (its two figures are built).
+LEFT_VISITOR_URL = "timeline?q=bone"
+LEFT_VISITOR_PAIRS = 3
 # Targets (issue 15).
 CONCURRENT_CLIENTS = 20
 APP_VS_FLOOR, REPLICAS_VS_APP = 0.5, 0.6  # median time to a finished page at 20 clients
@@ -511,6 +522,43 @@ def measure_long_link(running: Running, timeout: float) -> list[dict]:
     return visits
 
 
+async def first_visit(base: str, leave_early: bool, timeout: float) -> float | None:
+    """A visitor opening LEFT_VISITOR_URL; with `leave_early`, it closes its websocket at the run's first element.
+    Seconds from the BackMsg to script_finished, or to leaving."""
+    page, query = LEFT_VISITOR_URL.split("?")
+    client = Client(base, timeout)
+    try:
+        await asyncio.wait_for(client.open(), timeout)
+        if not leave_early:
+            return (await client.run(page, query=query)).finished
+        back = BackMsg()
+        back.rerun_script.page_name, back.rerun_script.query_string = page, query
+        start = time.perf_counter()
+        await client.ws.send(back.SerializeToString())
+        while (await asyncio.wait_for(client._receive(), timeout)).WhichOneof("type") != "delta":
+            pass
+        return time.perf_counter() - start
+    finally:
+        await close_quietly(client)
+
+
+def measure_left_visitor(data: Path, args: argparse.Namespace) -> list[dict]:
+    """The same first visit of a view nobody opened before (so its figures are built), on a fresh, warmed server
+    each time: visitors who stay to the end, alternating with visitors who leave at the run's first element.
+    Server CPU from the BackMsg until QUIET_SECONDS after."""
+    visits = []
+    for leave in [False, True] * LEFT_VISITOR_PAIRS:
+        with server("app", data, 1) as running:
+            asyncio.run(visit(running.url, "", args.timeout))  # warm: imports, data, the main page's figures
+            before = cpu_seconds(group_pids(running.pgid))
+            seconds = asyncio.run(first_visit(running.url, leave, args.timeout))
+            time.sleep(QUIET_SECONDS)
+            visits.append({"left": leave, "seconds": seconds, "cpu_s": cpu_seconds(group_pids(running.pgid)) - before})
+        print(f"    visitor who {'leaves at the first element' if leave else 'stays'}: "
+              f"{visits[-1]['cpu_s']:.2f} s of server CPU", flush=True)
+    return visits
+
+
 def measure_target(name: str, data: Path, args: argparse.Namespace) -> dict:
     page = "" if name == "floor" else args.page
     replicas = args.replicas if name == "replicas" else 1
@@ -756,6 +804,17 @@ def report(results: dict) -> str:
             lines.append(f"| {number} | {fmt(visit['finished'])} | {fmt(visit['first_chart'])} | "
                          f"{visit['search_chars'] if visit['search_chars'] is not None else '–'} | "
                          f"{visit['quiet_cpu_s']:.2f} | {'; '.join(visit['errors'])[:300] or 0} |")
+    if results.get("left_visitor"):
+        lines += ["", f"## A visitor who leaves mid-run: first visit of `/{LEFT_VISITOR_URL}` on a fresh, warmed server",
+                  "", f"Server CPU from the BackMsg until {QUIET_SECONDS:g} s after; median (min–max) of "
+                  f"{LEFT_VISITOR_PAIRS} each, alternating.", "",
+                  "| visitor | until script_finished or leaving, s | server CPU s |", "|---|---|---|"]
+        for left in (False, True):
+            chosen = [v for v in results["left_visitor"] if v["left"] is left]
+            cpu = [v["cpu_s"] for v in chosen]
+            seconds = statistics.median(v["seconds"] for v in chosen if v["seconds"] is not None)
+            lines.append(f"| {'leaves at the first element' if left else 'stays to the end'} | {seconds:.2f} | "
+                         f"{statistics.median(cpu):.2f} ({min(cpu):.2f}–{max(cpu):.2f}) |")
     memory = results.get("memory")
     if memory:
         lines += ["", f"## Memory: {memory.get('sessions', '?')} sessions × upload of "
@@ -809,6 +868,9 @@ def main(args: argparse.Namespace) -> int:
                 results["targets"].append(measure_target(name, data, args))
             except Exception as error:
                 results["targets"].append({"target": name, "error": f"{type(error).__name__}: {str(error)[:300]}"})
+    if args.left_visitor and not args.memory_only and "app" in args.targets:
+        print("  a visitor who leaves mid-run: fresh app servers", flush=True)
+        results["left_visitor"] = measure_left_visitor(data, args)
     if not args.no_memory:
         try:
             results["memory"] = measure_memory(data, args)

@@ -103,8 +103,8 @@ def _page() -> None:
         st.page_link("pages/about.py", label="Data dictionary: every column and code", icon=":material/menu_book:")
     with upload_column:
         st.file_uploader(
-            # Any file type: the browser's own refusal of a wrong type is easy to miss; kviz says on screen what the file
-            # is (an Excel workbook, a PDF…) and how to save it as CSV.
+            # Any file type: the browser's own refusal of a wrong type is easy to miss; kviz says on screen what the
+            # file is (an Excel workbook, a PDF…) and how to save it as CSV.
             "Findings CSV", type=None, max_upload_size=upload.MAX_UPLOAD_MB, key=_file_key(),
             on_change=_on_file_change, help="Checked in full before it is used: any problem is listed below.",
         )
@@ -130,7 +130,7 @@ def _page() -> None:
         key=CHOICE_KEY,
         on_change=_on_choice_change,
         disabled=selection.upload is None,
-        help="Upload a file first to explore it alone or with the bundled findings." if selection.upload is None else None,
+        help=None if selection.upload else "Upload a file first to explore it alone or with the bundled findings.",
     )
     with st.expander("Required columns"):
         st.markdown(

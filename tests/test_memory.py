@@ -62,10 +62,10 @@ def test_release_is_repeated_while_an_ended_session_settles_then_stops(releases:
     assert watch.busy
     for _ in range(memory.SETTLE_ROUNDS):
         watch.check()
-    assert len(releases) == 1 + memory.SETTLE_ROUNDS - 1, "released on the round it went and while settling"
+    assert len(releases) == 1 + memory.SETTLE_ROUNDS, "released on the round it went and while settling"
     assert not watch.busy
     watch.check()
-    assert len(releases) == memory.SETTLE_ROUNDS, "an idle watch does nothing"
+    assert len(releases) == 1 + memory.SETTLE_ROUNDS, "an idle watch does nothing"
 
 
 def test_the_watch_thread_notices_by_itself(releases: list[float]) -> None:

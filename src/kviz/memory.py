@@ -1,9 +1,10 @@
 """Memory that comes back: what a long-running server does after a visitor's upload is released.
 
 Python frees an uploaded table's objects when its session ends, but the allocators (glibc's, and the mimalloc
-pyarrow brings for pandas' text columns) keep the freed pages, so without help the process stays at its peak. `ReleaseWatch` notices that the sessions
-holding uploads are gone and then collects garbage and asks the allocator to hand free pages back
-(`malloc_trim`, after `use_returnable_allocators`). Nothing here knows about Streamlit: the caller says how to tell that a session is still alive.
+pyarrow brings for pandas' text columns) keep the freed pages, so without help the process stays at its peak.
+`ReleaseWatch` notices that the sessions holding uploads are gone, then collects garbage and asks the allocator to
+hand free pages back (`malloc_trim`, after `use_returnable_allocators`). Nothing here knows about Streamlit: the
+caller says how to tell that a session is still alive.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import cache
 
 import pyarrow
 
-SETTLE_ROUNDS = 2
+SETTLE_ROUNDS = 2  # rounds after a key went in which memory is released again
 
 
 @cache
@@ -68,7 +69,8 @@ class ReleaseWatch:
     """Watches keys (session ids) that hold a lot of memory; once one is no longer alive, frees what it held.
 
     One daemon thread per watch, polling every `interval` seconds and only while something is watched, so an
-    idle server does no work. `release` is called once per round in which any watched key was found gone.
+    idle server does no work. `release` runs in a round in which a watched key was found gone, and in the
+    `SETTLE_ROUNDS` rounds after.
     """
 
     def __init__(self, is_alive: Callable[[Hashable], bool], interval: float = 1.0,
@@ -96,17 +98,17 @@ class ReleaseWatch:
             return frozenset(self._watched)
 
     def check(self) -> int:
-        """One round: forget the keys that are gone and release if there were any, or if there were some in one of
-        the last `SETTLE_ROUNDS` rounds (an ended session's last tasks unwind on the server's event loop for a
-        moment after it is gone, still holding its table); returns how many keys went."""
+        """One round: forget the keys that are gone and release if there were any, and again in each of the
+        `SETTLE_ROUNDS` rounds after (an ended session's last tasks unwind on the server's event loop for a moment
+        after it is gone, still holding its table); returns how many keys went."""
         with self._lock:
             gone = {key: self._watched.pop(key) for key in list(self._watched) if not self._is_alive(key)}
+            settling = self._settle > 0
             self._settle = SETTLE_ROUNDS if gone else max(0, self._settle - 1)
-            release = bool(gone) or self._settle > 0
         for on_gone in gone.values():
             if on_gone is not None:
                 on_gone()
-        if release:
+        if gone or settling:
             self._release()
         return len(gone)
 
