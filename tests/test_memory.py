@@ -82,6 +82,22 @@ def test_the_watch_thread_notices_by_itself(releases: list[float]) -> None:
     assert releases
 
 
+def test_a_failed_round_does_not_end_the_watch(releases: list[float]) -> None:
+    sessions = Sessions("a")
+    failures = iter([RuntimeError("the server is stopping")])
+
+    def is_alive(key: object) -> bool:
+        for failure in failures:
+            raise failure
+        return sessions.is_alive(key)
+
+    gone = threading.Event()
+    watch = memory.ReleaseWatch(is_alive, interval=0.01, release=lambda: releases.append(time.monotonic()))
+    watch.watch("a", on_gone=gone.set)
+    sessions.alive.clear()
+    assert gone.wait(10), "the watch stopped at the failed round"
+
+
 def rss_bytes() -> int:
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 

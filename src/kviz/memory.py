@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -19,6 +20,7 @@ from functools import cache
 
 import pyarrow
 
+_LOGGER = logging.getLogger(__name__)
 SETTLE_ROUNDS = 2  # rounds after a key went in which memory is released again
 
 
@@ -124,4 +126,7 @@ class ReleaseWatch:
             self._wake.clear()
             while self.busy:
                 time.sleep(self._interval)
-                self.check()
+                try:
+                    self.check()
+                except Exception:  # one failed round (a server shutting down) must not end the watch for good
+                    _LOGGER.exception("kviz release watch: a round failed; trying again in %s s", self._interval)

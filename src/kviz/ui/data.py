@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def _forget_session_state(state: SafeSessionState) -> None:
     state still holds. (A page's callbacks keep that page's globals alive too: the Data page keeps no table in
     them.)"""
     for key in list(state.filtered_state):
-        del state[key]
+        with suppress(KeyError):  # gone meanwhile: nothing to drop
+            del state[key]
 
 
 def data_indicator() -> None:
