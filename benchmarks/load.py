@@ -300,6 +300,16 @@ class Run:
     errors: list[str] = field(default_factory=list)
 
 
+def rerun_request(page: str, query: str = "", widgets: list[WidgetState] | None = None) -> BackMsg:
+    """The BackMsg a tab sends to run `page?query` with these widget values."""
+    back = BackMsg()
+    back.rerun_script.page_name = page
+    back.rerun_script.query_string = query
+    for widget in widgets or []:
+        back.rerun_script.widget_states.widgets.append(widget)
+    return back
+
+
 class Client:
     """One visitor: an HTTP session (cookies) and the websocket of its Streamlit session."""
 
@@ -341,12 +351,7 @@ class Client:
         return message
 
     async def run(self, page: str, query: str = "", widgets: list[WidgetState] | None = None) -> Run:
-        back = BackMsg()
-        back.rerun_script.page_name = page
-        back.rerun_script.query_string = query
-        for widget in widgets or []:
-            back.rerun_script.widget_states.widgets.append(widget)
-        return await asyncio.wait_for(self._run(back), self.timeout)
+        return await asyncio.wait_for(self._run(rerun_request(page, query, widgets)), self.timeout)
 
     async def _run(self, back: BackMsg) -> Run:
         run = Run()
@@ -531,10 +536,8 @@ async def first_visit(base: str, leave_early: bool, timeout: float) -> float | N
         await asyncio.wait_for(client.open(), timeout)
         if not leave_early:
             return (await client.run(page, query=query)).finished
-        back = BackMsg()
-        back.rerun_script.page_name, back.rerun_script.query_string = page, query
         start = time.perf_counter()
-        await client.ws.send(back.SerializeToString())
+        await client.ws.send(rerun_request(page, query).SerializeToString())
         while (await asyncio.wait_for(client._receive(), timeout)).WhichOneof("type") != "delta":
             pass
         return time.perf_counter() - start

@@ -84,8 +84,7 @@ class ReleaseWatch:
         self._settle = 0  # rounds left in which to release again
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kviz-release-watch", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._run, name="kviz-release-watch", daemon=True).start()
 
     def watch(self, key: Hashable, on_gone: Callable[[], object] | None = None) -> None:
         """Watch `key`; once it is gone, `on_gone` (if given) drops what the caller knows it held, then memory is
