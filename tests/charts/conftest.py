@@ -4,6 +4,7 @@ reader can see of a figure."""
 from __future__ import annotations
 
 import io
+import json
 
 import plotly.graph_objects as go
 import pytest
@@ -44,6 +45,13 @@ def visible_texts(fig: go.Figure) -> list[str]:
             elif value is not None:
                 texts += [v for v in value if isinstance(v, str)]
     return texts
+
+
+def assert_valid_plotly(fig: go.Figure) -> None:
+    """Builders skip plotly's validation: the same figure built again with validation on must be accepted and
+    serialise to the same JSON (nothing plotly would reject, rename or coerce differently)."""
+    validated = go.Figure(fig.to_dict())
+    assert json.loads(validated.to_json()) == json.loads(fig.to_json())
 
 
 def point_traces(fig: go.Figure) -> list:

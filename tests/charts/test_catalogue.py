@@ -4,6 +4,7 @@ bounded output for large frames."""
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 
 import pandas as pd
@@ -13,7 +14,9 @@ import pytest
 from kviz import schema
 from kviz.charts import catalogue, style, timeline
 
-from tests.charts.conftest import ESCAPED_SUBTITLE, HOSTILE, SUBTITLE, hover_texts, point_traces, points, visible_texts
+from tests.charts.conftest import (
+    ESCAPED_SUBTITLE, HOSTILE, SUBTITLE, assert_valid_plotly, hover_texts, point_traces, points, visible_texts,
+)
 
 # Codes that would give themselves away if shown (plain words such as 'benefit' are also their labels' words).
 RAW_CODES = sorted({code for v in schema.VOCABULARIES.values() for code in v.codes if "_" in code})
@@ -39,6 +42,18 @@ def test_builder_returns_a_titled_slide_ready_figure(build, typed_frame):
     assert layout.paper_bgcolor == layout.plot_bgcolor == "#FFFFFF"
     assert layout.xaxis.tickfont.size >= 14 and layout.xaxis.tickfont.color == layout.font.color
     assert layout.template.layout.font.size == layout.font.size
+
+
+@builders
+@pytest.mark.parametrize("count_all", [False, True], ids=["vitamin-K-evidence", "count-all"])
+def test_builder_figure_is_what_plotly_validation_accepts_unchanged(build, typed_frame, frame_of, count_all):
+    """Figures are made without plotly's validation (for speed): every kind of figure a builder makes, with
+    data, escaped hostile text, one row and none, must come out the same when plotly validates it."""
+    hostile = frame_of([dict(headline=HOSTILE, citation=HOSTILE, study_id="a", direction="benefit"),
+                        dict(headline=HOSTILE, study_id="b", direction="harm", k_form="K1", d3="yes")])
+    counting = {"count_all": count_all} if "count_all" in inspect.signature(build).parameters else {}
+    for frame in (typed_frame, hostile, typed_frame.iloc[:1], typed_frame.iloc[:0]):
+        assert_valid_plotly(build(frame, subtitle=SUBTITLE, **counting))
 
 
 @builders
@@ -86,6 +101,7 @@ def test_builder_escapes_data_strings(build, frame_of):
 def test_builder_stays_bounded_on_a_large_frame(build, big_frame):
     fig = build(big_frame, subtitle=SUBTITLE)
     assert point_traces(fig)
+    assert_valid_plotly(fig)  # WebGL traces, samples and caps included
     if getattr(build, "func", None) is timeline.timeline:
         assert points(fig) == timeline.TIMELINE_MAX_POINTS  # a sample: see the timeline tests
         return

@@ -7,22 +7,20 @@ out; with `count_all` the rest comes back, hatched.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from kviz import schema, stats
 from kviz.charts.style import (
     AXIS_COLOUR, BASE_FONT_SIZE, FACET_TITLE_SPACE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, TEXT_COLOUR,
-    count_axis, empty_figure, escape, marker_style, outcome_order, plural, titled,
+    count_axis, empty_figure, escape, marker_style, outcome_order, plural, slide_figure,
 )
 
 SUMMARY_COLUMN_X = 1.06  # where the vote count's "k of n show benefit · p" column starts (share axis units)
 HATCH = "/"  # bars of findings that are not evidence about vitamin K, when they are counted too
 NOT_EVIDENCE_NAME = "not evidence about vitamin K"
+COLUMN_SPACING = 0.05  # between the two sides of a comparison, in shares of the plot width
 
 
 def _tables(rows: pd.DataFrame, count_all: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -40,15 +38,15 @@ def _tables(rows: pd.DataFrame, count_all: bool) -> tuple[pd.DataFrame, pd.DataF
 
 
 def _bars(y: list[str], table: pd.DataFrame, extra: pd.DataFrame, *, hover_prefix: str, text_position: str,
-          show_legend: bool, offset: bool) -> list[go.Bar]:
+          show_legend: bool, offset: bool) -> list[dict]:
     """One bar per direction, and (when `extra` has rows) a hatched bar on top of it for what is not evidence."""
     bars = []
     for direction in schema.EFFECT_DIRECTIONS:
         label = escape(schema.DIRECTION.label(direction))
         values = table[direction].tolist()
         group = dict(offsetgroup=direction) if offset else {}
-        bars.append(go.Bar(
-            y=y, x=values, orientation="h", name=label, legendgroup=direction, showlegend=show_legend,
+        bars.append(dict(
+            type="bar", y=y, x=values, orientation="h", name=label, legendgroup=direction, showlegend=show_legend,
             marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color="#FFFFFF", width=1)),
             text=[str(v) if v else "" for v in values], textposition=text_position, insidetextanchor="middle",
             cliponaxis=False, hovertemplate=f"{hover_prefix}%{{y}}<br>{label}: %{{x}} publication(s)<extra></extra>",
@@ -56,8 +54,8 @@ def _bars(y: list[str], table: pd.DataFrame, extra: pd.DataFrame, *, hover_prefi
         ))
         if not extra.empty and extra[direction].any():
             more = extra[direction].tolist()
-            bars.append(go.Bar(
-                y=y, x=more, base=values if offset else None, orientation="h", legendgroup=direction,
+            bars.append(dict(
+                type="bar", y=y, x=more, **(dict(base=values) if offset else {}), orientation="h", legendgroup=direction,
                 name=f"{label}: {NOT_EVIDENCE_NAME}", showlegend=show_legend,
                 marker=dict(color=schema.DIRECTION.colours[direction], pattern=dict(shape=HATCH, fgcolor="#FFFFFF"),
                             opacity=0.6, line=dict(color="#FFFFFF", width=1)),
@@ -91,13 +89,11 @@ def direction_summary(frame: pd.DataFrame, subtitle: str = "", count_all: bool =
     y = [escape(label) for label in key_labels]
     bars = _bars(y, counts, extra, hover_prefix="", text_position="inside", show_legend=True, offset=False)
     for bar in bars:
-        direction = bar.legendgroup
-        bar.customdata = [[outcome, direction] for outcome in keys]
-    fig = go.Figure(bars)
-    fig.update_layout(barmode="stack", height=220, legend=dict(traceorder="normal"), bargap=0.3, clickmode="event+select")
-    count_axis(fig.update_xaxes, int((counts + extra).sum(axis=1).max()))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    return titled(fig, title, subtitle, notes)
+        bar["customdata"] = [[outcome, bar["legendgroup"]] for outcome in keys]
+    layout = dict(barmode="stack", height=220, legend=dict(traceorder="normal"), bargap=0.3, clickmode="event+select",
+                  xaxis=count_axis(int((counts + extra).sum(axis=1).max())),
+                  yaxis=dict(autorange="reversed", showgrid=False))
+    return slide_figure(bars, layout, title, subtitle, notes)
 
 
 # ------------------------------------------------------------------------------------------ direction counts
@@ -135,22 +131,25 @@ def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str
     tables = [(label, table.set_axis(table.index.astype(str)).reindex(outcomes, fill_value=0),
                extra.set_axis(extra.index.astype(str)).reindex(outcomes, fill_value=0)) for label, table, extra in tables]
     largest = max(int((table + extra).to_numpy().max()) for _, table, extra in tables)
-    fig = make_subplots(
-        rows=1, cols=len(tables), shared_yaxes=True, horizontal_spacing=0.05,
-        subplot_titles=[f"<b>{escape(label)}</b>" for label, _, _ in tables],
-    )
-    for column_number, (group_label, table, extra) in enumerate(tables, start=1):
+    traces, layout = [], {}
+    width = (1 - COLUMN_SPACING * (len(tables) - 1)) / len(tables)
+    for number, (group_label, table, extra) in enumerate(tables):
+        x_name, y_name = ("x", "y") if number == 0 else (f"x{number + 1}", f"y{number + 1}")
         bars = _bars(outcome_labels, table, extra, hover_prefix=f"{escape(group_label)}<br>", text_position="outside",
-                     show_legend=column_number == 1, offset=True)
-        fig.add_traces(bars, rows=1, cols=column_number)
-        count_axis(functools.partial(fig.update_xaxes, row=1, col=column_number), largest)
-    fig.update_layout(
-        barmode="group", bargap=0.22, bargroupgap=0.04, height=max(280, 72 * len(outcomes) + 80),
-        legend=dict(traceorder="normal"),
-    )
-    fig.update_annotations(font=dict(size=BASE_FONT_SIZE + 2, color=TEXT_COLOUR))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    return titled(fig, title, subtitle, notes, top_space=FACET_TITLE_SPACE)
+                     show_legend=number == 0, offset=True)
+        traces += [dict(bar, xaxis=x_name, yaxis=y_name) for bar in bars]
+        start = number * (width + COLUMN_SPACING)
+        layout[x_name.replace("x", "xaxis")] = dict(count_axis(largest), anchor=y_name, domain=[start, start + width])
+        shared = dict(matches="y", showticklabels=False) if number else {}
+        layout[y_name.replace("y", "yaxis")] = dict(anchor=x_name, domain=[0.0, 1.0], autorange="reversed",
+                                                    showgrid=False, **shared)
+        layout.setdefault("annotations", []).append(dict(  # the column's title
+            text=f"<b>{escape(group_label)}</b>", x=start + width / 2, xanchor="center", xref="paper", y=1.0,
+            yanchor="bottom", yref="paper", showarrow=False, font=dict(size=BASE_FONT_SIZE + 2, color=TEXT_COLOUR),
+        ))
+    layout.update(barmode="group", bargap=0.22, bargroupgap=0.04, height=max(280, 72 * len(outcomes) + 80),
+                  legend=dict(traceorder="normal"))
+    return slide_figure(traces, layout, title, subtitle, notes, top_space=FACET_TITLE_SPACE)
 
 
 # ------------------------------------------------------------------------------------------------- vote count
@@ -196,34 +195,32 @@ def vote_count(frame: pd.DataFrame, subtitle: str = "", min_publications: int = 
             shown["share_benefit"], shown["wilson_low"], shown["wilson_high"], shown["sign_test_p"],
         )
     ]
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=shown["share_benefit"].tolist(), y=labels, mode="markers",
-                marker=marker_style(schema.DIRECTION.colours[stats.BENEFIT], "square", 14),
-                error_x=dict(
-                    type="data", symmetric=False, array=(shown["wilson_high"] - shown["share_benefit"]).tolist(),
-                    arrayminus=(shown["share_benefit"] - shown["wilson_low"]).tolist(), color=TEXT_COLOUR,
-                    thickness=2, width=8,
-                ),
-                hovertext=hover, hoverinfo="text", showlegend=False, cliponaxis=False,
+    traces = [
+        dict(
+            type="scatter", x=shown["share_benefit"].tolist(), y=labels, mode="markers",
+            marker=marker_style(schema.DIRECTION.colours[stats.BENEFIT], "square", 14),
+            error_x=dict(
+                type="data", symmetric=False, array=(shown["wilson_high"] - shown["share_benefit"]).tolist(),
+                arrayminus=(shown["share_benefit"] - shown["wilson_low"]).tolist(), color=TEXT_COLOUR,
+                thickness=2, width=8,
             ),
-            go.Scatter(  # the counts and p-values in a column of their own, clear of the intervals
-                x=[SUMMARY_COLUMN_X] * len(shown), y=labels, mode="text", text=summaries, textposition="middle right",
-                textfont=dict(size=BASE_FONT_SIZE - 1, color=MUTED_TEXT_COLOUR), hovertext=hover, hoverinfo="text",
-                showlegend=False,
-            ),
-        ],
-        layout=dict(
-            shapes=[dict(type="line", xref="x", x0=0.5, x1=0.5, yref="y domain", y0=0, y1=1,
-                         line=dict(color=AXIS_COLOUR, dash="dash", width=1.5))],
-            xaxis=dict(title_text="Share showing benefit (dashed line: as many show benefit as harm)", range=[0, 1.75],
-                       tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1]),
-            yaxis=dict(autorange="reversed", showgrid=False),
-            height=max(200, 64 * len(shown) + 110),
+            hovertext=hover, hoverinfo="text", showlegend=False, cliponaxis=False,
         ),
+        dict(  # the counts and p-values in a column of their own, clear of the intervals
+            type="scatter", x=[SUMMARY_COLUMN_X] * len(shown), y=labels, mode="text", text=summaries,
+            textposition="middle right", textfont=dict(size=BASE_FONT_SIZE - 1, color=MUTED_TEXT_COLOUR),
+            hovertext=hover, hoverinfo="text", showlegend=False,
+        ),
+    ]
+    layout = dict(
+        shapes=[dict(type="line", xref="x", x0=0.5, x1=0.5, yref="y domain", y0=0, y1=1,
+                     line=dict(color=AXIS_COLOUR, dash="dash", width=1.5))],
+        xaxis=dict(title=dict(text="Share showing benefit (dashed line: as many show benefit as harm)"), range=[0, 1.75],
+                   tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1]),
+        yaxis=dict(autorange="reversed", showgrid=False),
+        height=max(200, 64 * len(shown) + 110),
     )
-    return titled(fig, title, subtitle, notes)
+    return slide_figure(traces, layout, title, subtitle, notes)
 
 
 def _p_text(p: float) -> str:

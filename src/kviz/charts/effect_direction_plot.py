@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from kviz import effect_sizes, schema, stats
 from kviz.charts.style import (
     AXIS_COLOUR, BASE_FONT_SIZE, NO_DATA_MESSAGE, TEXT_COLOUR, category_fields, counts_text, empty_figure,
-    escape, hover_texts, legend_only, marker_style, outcome_columns, outcome_order, short_label, titled,
+    escape, hover_texts, legend_only, marker_style, outcome_columns, outcome_order, short_label, slide_figure,
 )
 
 # The effect direction plot stays legible up to about this many publications; it shows the most recent.
@@ -147,41 +147,29 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     cells["column"] = cells["outcome"].map({code: i for i, code in enumerate(columns)})
     cells["size"] = [schema.sample_size_band(None if pd.isna(n) else int(n))[1] for n in cells["n"]]
 
-    fig = go.Figure()
     label_x = len(columns) - 0.3
-    _shade_design_groups(fig, rows, label_x)
+    traces = []
     for direction in schema.EFFECT_DIRECTIONS:
         part = cells[cells["direction"] == direction]
         if part.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=part["column"],
-                y=part["row"],
-                mode="markers",
-                name=escape(schema.DIRECTION.label(direction)),
-                marker=marker_style(schema.DIRECTION.colours[direction], schema.DIRECTION.symbols[direction], part["size"].tolist()),
-                customdata=part[["study_id", "outcome"]].to_numpy(),
-                hovertext=_edp_hover(part),
-                hoverinfo="text",
-                legendgroup="direction",
-                legendgrouptitle=dict(text=escape(schema.DIRECTION.title)),
-            )
-        )
+        traces.append(dict(
+            type="scatter", x=part["column"].to_numpy(), y=part["row"].to_numpy(), mode="markers",
+            name=escape(schema.DIRECTION.label(direction)),
+            marker=marker_style(schema.DIRECTION.colours[direction], schema.DIRECTION.symbols[direction], part["size"].tolist()),
+            customdata=part[["study_id", "outcome"]].to_numpy(), hovertext=_edp_hover(part), hoverinfo="text",
+            legendgroup="direction", legendgrouptitle=dict(text=escape(schema.DIRECTION.title)),
+        ))
     bands = [(label, size) for label, _, _, size in schema.SAMPLE_SIZE_BANDS] + [schema.SAMPLE_SIZE_UNKNOWN]
-    for band, size in bands:
-        fig.add_trace(legend_only(band, "size", "Participants", symbol="circle", color=AXIS_COLOUR, size=size))
-    top_space = outcome_columns(fig, columns)
-    fig.update_xaxes(range=[-0.5, label_x + 2.4])
-    fig.update_yaxes(
-        tickvals=rows["row"].tolist(),
-        ticktext=[escape(label) for label in rows["label"]],
-        range=[len(rows) - 0.5, -0.5],
-        showgrid=False,
-        showline=False,
-        ticks="",
-    )
-    fig.update_layout(
+    traces += [legend_only(band, "size", "Participants", symbol="circle", color=AXIS_COLOUR, size=size)
+               for band, size in bands]
+    column_axis, top_space = outcome_columns(columns)
+    shapes, labels = _design_groups(rows, label_x)
+    layout = dict(
+        xaxis=dict(column_axis, range=[-0.5, label_x + 2.4]),
+        yaxis=dict(tickvals=rows["row"].tolist(), ticktext=[escape(label) for label in rows["label"]],
+                   range=[len(rows) - 0.5, -0.5], showgrid=False, showline=False, ticks=""),
+        shapes=shapes, annotations=labels,
         height=max(300, EDP_ROW_HEIGHT * len(rows) + 30),
         legend=dict(itemsizing="trace", yanchor="top", y=1, x=1.02),
         hovermode="closest",
@@ -189,7 +177,7 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     notes = ["Each marker is one publication's result on one outcome; disagreeing results count as mixed"]
     if counted_note:
         notes.append(counted_note.replace("hatched", f"marked {NOT_EVIDENCE_MARK.strip()}"))
-    return titled(fig, title, subtitle, notes, top_space)
+    return slide_figure(traces, layout, title, subtitle, notes, top_space)
 
 
 def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
@@ -202,12 +190,9 @@ def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _shade_design_groups(fig: go.Figure, rows: pd.DataFrame, label_x: float) -> None:
-    """Shade each design's block of rows in its schema colour and name it at the right.
-
-    Shapes and labels are laid out in one update rather than one add_shape / add_annotation call each.
-    """
-    shapes, labels = list(fig.layout.shapes), list(fig.layout.annotations)
+def _design_groups(rows: pd.DataFrame, label_x: float) -> tuple[list[dict], list[dict]]:
+    """Each design's block of rows: a shade in its schema colour, and its name at the right."""
+    shapes, labels = [], []
     for design, block in rows.groupby("design", sort=False):
         top, bottom = block["row"].min() - 0.5, block["row"].max() + 0.5
         shapes.append(dict(
@@ -218,7 +203,7 @@ def _shade_design_groups(fig: go.Figure, rows: pd.DataFrame, label_x: float) -> 
             x=label_x, y=(top + bottom) / 2, text=f"<b>{short_label(schema.DESIGN.label(design), 16)}</b>",
             showarrow=False, xanchor="left", align="left", font=dict(size=BASE_FONT_SIZE - 1, color=TEXT_COLOUR),
         ))
-    fig.update_layout(shapes=shapes, annotations=labels)
+    return shapes, labels
 
 
 def _edp_hover(cells: pd.DataFrame) -> list[str]:

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from kviz import schema, stats
 from kviz.charts.style import (
     BASE_FONT_SIZE, GRID_COLOUR, MARKER_OUTLINE, MUTED_TEXT_COLOUR, empty_figure, escape, outcome_columns,
-    outcome_order, titled,
+    outcome_order, slide_figure,
 )
 
 BAR_SPAN = 0.72  # the longest bar, in cell widths (a cell is 1 wide); its number goes to the right
@@ -53,14 +53,15 @@ def evidence_map(frame: pd.DataFrame, subtitle: str = "", count_all: bool = Fals
     cells["length"] = BAR_SPAN * np.sqrt(cells["publications"] / largest)
     left = cells["x"] - 0.45
 
-    traces: list[go.Scatter | go.Bar] = []
+    traces: list[dict] = []
     start = left.copy()
     for direction in stats.EFFECT_AND_NONE:
         category = schema.DIRECTION[direction]
         width = cells["length"] * cells[direction] / cells["publications"].where(cells["publications"] > 0)
         shown = (width > 0).to_numpy(dtype=bool)  # a direction with no cell still gets its legend entry
-        traces.append(go.Bar(
-            x=width[shown], y=cells.loc[shown, "y"], base=start[shown], orientation="h", width=BAR_THICKNESS,
+        traces.append(dict(
+            type="bar", x=width[shown].to_numpy(), y=cells.loc[shown, "y"].to_numpy(), base=start[shown].tolist(),
+            orientation="h", width=BAR_THICKNESS,
             name=escape(category.label), marker=dict(color=category.colour, line=dict(color=MARKER_OUTLINE, width=0.5)),
             customdata=cells.loc[shown, ["k_form", "outcome", "group"]].to_numpy(),
             hovertext=_hover(cells[shown]), hoverinfo="text",
@@ -68,8 +69,8 @@ def evidence_map(frame: pd.DataFrame, subtitle: str = "", count_all: bool = Fals
         start = start + width.fillna(0)
     occupied = set(zip(cells["x"], cells["y"]))
     empty = [(x, y) for y in range(len(rows)) for x in range(len(columns)) if (x, y) not in occupied]
-    traces.append(go.Scatter(  # counts beside the bars, and a dot in each empty cell
-        x=[*(left + cells["length"] + 0.04), *(x for x, _ in empty)],
+    traces.append(dict(  # counts beside the bars, and a dot in each empty cell
+        type="scatter", x=[*(left + cells["length"] + 0.04), *(x for x, _ in empty)],
         y=[*cells["y"], *(y for _, y in empty)],
         text=[*(f"{n:,}" for n in cells["publications"]), *([EMPTY_MARK] * len(empty))],
         mode="text", textposition=["middle right"] * len(cells) + ["middle center"] * len(empty),
@@ -78,20 +79,19 @@ def evidence_map(frame: pd.DataFrame, subtitle: str = "", count_all: bool = Fals
                                      "<br>No publication" for x, y in empty)],
         hoverinfo="text",
     ))
-    fig = go.Figure(traces)
-    top_space = outcome_columns(fig, columns)
-    fig.update_layout(
+    column_axis, top_space = outcome_columns(columns)
+    layout = dict(
         barmode="overlay", height=max(300, ROW_HEIGHT * len(rows) + 90), hovermode="closest",
         legend=dict(orientation="h", yanchor="top", y=-0.02, x=0, traceorder="normal"),
         shapes=[dict(type="line", xref="x", yref="paper", x0=x - 0.5, x1=x - 0.5, y0=0, y1=1,
                      line=dict(color=GRID_COLOUR, width=1)) for x in range(1, len(columns))]
         + [dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=y - 0.5, y1=y - 0.5,
                 line=dict(color=GRID_COLOUR, width=1)) for y in range(1, len(rows))],
+        xaxis=dict(column_axis, range=[-0.5, len(columns) - 0.5], showgrid=False),
+        yaxis=dict(tickvals=list(range(len(rows))), ticktext=[_row_label(*row) for row in rows],
+                   range=[len(rows) - 0.5, -0.5], showgrid=False),
     )
-    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], showgrid=False)
-    fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=[_row_label(*row) for row in rows],
-                     range=[len(rows) - 0.5, -0.5], showgrid=False)
-    return titled(fig, title, subtitle, notes, top_space)
+    return slide_figure(traces, layout, title, subtitle, notes, top_space)
 
 
 def _hover(cells: pd.DataFrame) -> list[str]:

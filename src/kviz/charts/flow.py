@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from kviz.charts.style import BASE_FONT_SIZE, MUTED_TEXT_COLOUR, TEXT_COLOUR, escape, titled
+from kviz.charts.style import BASE_FONT_SIZE, MUTED_TEXT_COLOUR, TEXT_COLOUR, escape, slide_figure
 from kviz.screening import Flow
 
 BOX_FILL = "#F4F7FA"
@@ -27,10 +27,10 @@ def _box(bounds: tuple[float, float, float, float], fill: str) -> dict:
                 line=dict(color=BOX_LINE, width=1.5), layer="below")
 
 
-def _texts(boxes: list[tuple[tuple[float, float, float, float], str, list[str]]]) -> go.Scatter:
+def _texts(boxes: list[tuple[tuple[float, float, float, float], str, list[str]]]) -> dict:
     """Each box's heading and lines as one text trace, anchored at the box's top left corner."""
-    return go.Scatter(
-        x=[bounds[0] + 0.015 for bounds, _, _ in boxes],
+    return dict(
+        type="scatter", x=[bounds[0] + 0.015 for bounds, _, _ in boxes],
         y=[bounds[3] - 0.03 for bounds, _, _ in boxes],
         text=["<br>".join([f"<b>{escape(heading)}</b>", *(escape(line) for line in lines)])
               for _, heading, lines in boxes],
@@ -50,7 +50,7 @@ def search_flow(flow: Flow, subtitle: str = "") -> go.Figure:
     considered = [f"{label}: {count:,}" for label, count in flow.by_source.items()]
     excluded = [f"{label}: {count:,}" for label, count in flow.excluded.items()]
     middle = (CONSIDERED[0] + CONSIDERED[1]) / 2
-    fig = go.Figure(_texts([
+    texts = _texts([
         (CONSIDERED, f"Records considered: {flow.considered:,}", considered),
         (EXCLUDED, f"Excluded: {flow.excluded_total:,}", excluded),
         (INCLUDED, f"Publications included: {flow.included_records:,}",
@@ -58,8 +58,8 @@ def search_flow(flow: Flow, subtitle: str = "") -> go.Figure:
          + [f"of which untraced claims of the seed: {flow.untraced_publications:,}"]),
         (IN_TABLE, f"In the table: {flow.findings:,} findings",
          [f"from {flow.publications:,} publications (one row per outcome and comparison)"]),
-    ]))
-    fig.update_layout(
+    ])
+    layout = dict(
         shapes=[_box(CONSIDERED, BOX_FILL), _box(INCLUDED, BOX_FILL), _box(IN_TABLE, BOX_FILL),
                 _box(EXCLUDED, EXCLUDED_FILL)],
         annotations=[
@@ -74,5 +74,5 @@ def search_flow(flow: Flow, subtitle: str = "") -> go.Figure:
         hovermode=False,
         margin=dict(l=10, r=10, b=10),
     )
-    return titled(fig, "How the studies were found", subtitle,
+    return slide_figure([texts], layout, "How the studies were found", subtitle,
                   ["Counted from data/screening.csv and data/findings.csv: records → exclusions → included → findings"])

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from kviz import effect_sizes, meta_analysis, schema
 from kviz.charts.style import (
     AXIS_COLOUR, BASE_FONT_SIZE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, TEXT_COLOUR, empty_figure, escape, hover_texts,
-    marker_style, titled,
+    marker_style, slide_figure,
 )
 
 ROW_HEIGHT = 26
@@ -139,13 +139,13 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
          (schema.LABELS["integrity"], table["integrity"].map(lambda c: "" if c == "ok" or pd.isna(c) else schema.INTEGRITY.label(c))),
          ("Not pooled", table["not_pooled"])],
     )
-    fig = go.Figure(go.Scatter(
-        x=table["estimate"], y=y, mode="markers",
+    traces = [dict(
+        type="scatter", x=table["estimate"].to_numpy(), y=y, mode="markers",
         marker=marker_style(fills, "square", sizes.tolist()),
         error_x=dict(type="data", symmetric=False, array=(table["ci_high"] - table["estimate"]).tolist(),
                      arrayminus=(table["estimate"] - table["ci_low"]).tolist(), color=TEXT_COLOUR, thickness=1.5, width=0),
         customdata=table[["finding_id"]].to_numpy(), hovertext=hover, hoverinfo="text", showlegend=False,
-    ))
+    )]
     diamonds = [line for line in lines if line.kind == "pooled"]
     if diamonds:
         xs: list[float | None] = []
@@ -154,10 +154,10 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
             p, centre = line.pooled, positions[id(line)]
             xs += [p.ci_low, p.estimate, p.ci_high, p.estimate, p.ci_low, None]
             ys += [centre, centre - DIAMOND_HALF_HEIGHT, centre, centre + DIAMOND_HALF_HEIGHT, centre, None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=ESTIMATE_COLOUR,
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=ESTIMATE_COLOUR,
                                  line=dict(color=TEXT_COLOUR, width=1), hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(  # invisible centres carry the diamonds' hover text
-            x=[line.pooled.estimate for line in diamonds], y=[positions[id(line)] for line in diamonds],
+        traces.append(dict(  # invisible centres carry the diamonds' hover text
+            type="scatter", x=[line.pooled.estimate for line in diamonds], y=[positions[id(line)] for line in diamonds],
             mode="markers", marker=dict(size=14, opacity=0), showlegend=False, hoverinfo="text",
             hovertext=[f"<b>{escape(line.label)}</b><br>{escape(line.numbers)}<br>"
                        f"{escape(line.pooled.method)} random effects (exploratory)" for line in diamonds],
@@ -173,7 +173,12 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
         pad = (high - low) * 0.05 or 1.0
         span, null_line = (low - pad, high + pad), 0.0
     favours = ("← favours vitamin K", "favours control →") if log else ("← favours control", "favours vitamin K →")
-    fig.update_layout(
+    ticks = [t for t in LOG_TICKS if low / 1.3 <= t <= high * 1.3] if log else None
+    estimate_axis = dict(type="log" if log else "linear", range=list(span), domain=list(PLOT_DOMAIN),
+                         title=dict(text=f"{escape(measure_label)}: {favours[0]}   |   {favours[1]}"), zeroline=False)
+    if ticks:
+        estimate_axis.update(tickvals=ticks, ticktext=[effect_sizes.number_text(t) for t in ticks])
+    layout = dict(
         shapes=[dict(type="line", xref="x", yref="paper", x0=null_line, x1=null_line, y0=0, y1=1,
                      line=dict(color=AXIS_COLOUR, dash="dash", width=1.5))],
         annotations=[dict(x=NUMBERS_X, xref="paper", xanchor="left", y=positions[id(line)], yref="y",
@@ -181,16 +186,11 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
                           showarrow=False, font=dict(size=BASE_FONT_SIZE - 1, color=MUTED_TEXT_COLOUR))
                      for line in lines if line.numbers],
         height=ROW_HEIGHT * len(lines) + 110, hovermode="closest",
+        xaxis=estimate_axis,
+        yaxis=dict(tickvals=list(range(len(lines))), ticktext=[_axis_label(line) for line in lines],
+                   range=[len(lines) - 0.5, -0.5], showgrid=False, showline=False, ticks=""),
     )
-    ticks = [t for t in LOG_TICKS if low / 1.3 <= t <= high * 1.3] if log else None
-    fig.update_xaxes(type="log" if log else "linear", range=list(span), domain=list(PLOT_DOMAIN),
-                     tickvals=ticks, ticktext=[effect_sizes.number_text(t) for t in ticks] if ticks else None,
-                     title_text=f"{escape(measure_label)}: {favours[0]}   |   {favours[1]}", zeroline=False)
-    fig.update_yaxes(tickvals=list(range(len(lines))), ticktext=[_axis_label(line) for line in lines],
-                     range=[len(lines) - 0.5, -0.5], showgrid=False, showline=False, ticks="")
-    return titled(fig, title, subtitle, notes)
-
-
+    return slide_figure(traces, layout, title, subtitle, notes)
 
 
 def forest_chart(frame: pd.DataFrame, subtitle: str = "", *, outcome: str | None = None, measure: str | None = None,

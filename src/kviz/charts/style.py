@@ -9,6 +9,7 @@ the reader as text); an empty frame gives a figure with a plain message and no a
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import math
@@ -103,13 +104,21 @@ def _merged(base: dict, override: dict) -> dict:
     return result
 
 
-def apply_slide_look(fig: go.Figure) -> None:
-    """Lay the slide look under the builder's own settings as explicit layout values, not only as a template:
-    a page theme (Streamlit's, unless the page passes theme=None) overrides template values but not these."""
-    layout = _merged(SLIDE_LAYOUT, fig.layout.to_plotly_json())
-    for name in [key for key in layout if re.fullmatch(r"[xy]axis\d*", key)] or ["xaxis", "yaxis"]:
-        layout[name] = _merged(SLIDE_AXIS, layout.get(name, {}))
-    fig.layout = go.Layout(layout, template=SLIDE_TEMPLATE)
+_AXIS_NAME = re.compile(r"[xy]axis\d*")
+_SLIDE_TEMPLATE_JSON = SLIDE_TEMPLATE.to_plotly_json()
+
+
+def slide_layout(layout: dict) -> dict:
+    """`layout` (plotly JSON) with the slide look laid under it as explicit values, not only as a template: a page
+    theme (Streamlit's, unless the page passes theme=None) overrides template values but not these. Every axis
+    `layout` names gets the slide axis look (the first x and y axes when it names none). An empty list (no shapes)
+    is left out, as plotly leaves it out."""
+    layout = {key: value for key, value in layout.items() if not (isinstance(value, list) and not value)}
+    result = _merged(copy.deepcopy(SLIDE_LAYOUT), layout)
+    for name in [key for key in layout if _AXIS_NAME.fullmatch(key)] or ["xaxis", "yaxis"]:
+        result[name] = _merged(copy.deepcopy(SLIDE_AXIS), layout.get(name, {}))
+    result["template"] = copy.deepcopy(_SLIDE_TEMPLATE_JSON)
+    return result
 
 
 # ----------------------------------------------------------------------------------------------- text helpers
@@ -177,43 +186,33 @@ def counts_text(series: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------------------------- layout helpers
 
 
-def titled(
-    fig: go.Figure, title: str, subtitle: str = "", notes: Iterable[str] = (), top_space: int = TITLE_GAP
-) -> go.Figure:
-    """Apply the shared template, the title and a subtitle (the filter caption, then any notes).
+def slide_figure(traces: list[dict], layout: dict, title: str, subtitle: str = "", notes: Iterable[str] = (),
+                 top_space: int = TITLE_GAP) -> go.Figure:
+    """The figure every builder returns: its traces and layout (plotly JSON: dicts with a trace `type`, lists,
+    numpy arrays) under the title block (the title, then the subtitle: the filter caption and any notes) and the
+    slide look.
 
-    `top_space` is the room in pixels kept between the subtitle and the plot area, for what sits there.
+    `layout["height"]` is the plot area's; the title block and `top_space` (pixels kept between the subtitle and
+    the plot, for what sits there) come on top. The figure is made in one step without plotly's per-property
+    validation, which was most of a build's time: tests build every chart again with validation and require the
+    same JSON, so a property plotly would reject or change fails there.
     """
     style = f"font-size:{SUBTITLE_FONT_SIZE}px;color:{MUTED_TEXT_COLOUR};font-weight:normal"
     lines = [f"<b>{escape(title)}</b>"]
     for text in (subtitle, *notes):  # each wrapped line gets its own span: styles end at a <br>
         lines += [f'<span style="{style}">{line}</span>' for line in wrapped(text, SUBTITLE_WIDTH).split("<br>") if line]
-    # Builders size their plot area; the title block and the space under it come on top.
     title_height = int(TITLE_LINE_HEIGHT * len(lines)) + TITLE_TOP + top_space
-    fig.update_layout(
-        title=dict(text="<br>".join(lines), pad_b=top_space),
-        height=(fig.layout.height or DEFAULT_PLOT_HEIGHT) + title_height,
-    )
-    apply_slide_look(fig)
-    return fig
+    layout = _merged(layout, {"title": {"text": "<br>".join(lines), "pad": {"b": top_space}},
+                              "height": (layout.get("height") or DEFAULT_PLOT_HEIGHT) + title_height})
+    return go.Figure({"data": traces, "layout": slide_layout(layout)}, _validate=False)
 
 
 def empty_figure(title: str, subtitle: str = "", message: str = NO_DATA_MESSAGE, notes: Iterable[str] = ()) -> go.Figure:
     """A figure with no axes and one plain message: what every builder returns when there is nothing to draw."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=escape(message),
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=BASE_FONT_SIZE + 3, color=MUTED_TEXT_COLOUR),
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(height=200)
-    return titled(fig, title, subtitle, notes)
+    annotation = dict(text=escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                      font=dict(size=BASE_FONT_SIZE + 3, color=MUTED_TEXT_COLOUR))
+    layout = dict(annotations=[annotation], xaxis=dict(visible=False), yaxis=dict(visible=False), height=200)
+    return slide_figure([], layout, title, subtitle, notes)
 
 
 def marker_style(colour: str, symbol: str, size, **extra) -> dict:
@@ -223,18 +222,10 @@ def marker_style(colour: str, symbol: str, size, **extra) -> dict:
     return dict(color=colour, symbol=symbol, size=size, opacity=1, line=outline, **extra)
 
 
-def legend_only(name: str, group: str, group_title: str, **marker) -> go.Scatter:
+def legend_only(name: str, group: str, group_title: str, **marker) -> dict:
     """A legend entry with no points, for encodings that are not traces of their own (symbol, size)."""
-    return go.Scatter(
-        x=[None],
-        y=[None],
-        mode="markers",
-        name=escape(name),
-        marker=marker,
-        legendgroup=group,
-        legendgrouptitle=dict(text=escape(group_title)),
-        hoverinfo="skip",
-    )
+    return dict(type="scatter", x=[None], y=[None], mode="markers", name=escape(name), marker=marker,
+                legendgroup=group, legendgrouptitle=dict(text=escape(group_title)), hoverinfo="skip")
 
 
 def outcome_order(present: Iterable[str] = (), include_key: bool = False) -> list[str]:
@@ -255,14 +246,15 @@ def present_codes(frame: pd.DataFrame, column: str) -> list[str]:
     return [code for code in schema.VOCABULARIES[column].codes if code in seen]
 
 
-def outcome_columns(fig: go.Figure, columns: list[str]) -> int:
-    """Outcome labels as column headers above the plot; returns the height they need (for `titled`).
+def outcome_columns(columns: list[str]) -> tuple[dict, int]:
+    """Outcome labels as column headers above the plot: the x axis settings, and the height they need (for
+    `slide_figure`'s `top_space`).
 
     Up to a few columns the labels stay horizontal (wrapped); more are slanted so they never overlap.
     """
     labels = [schema.OUTCOME.label(code) for code in columns]
     slanted = len(columns) > HORIZONTAL_COLUMNS
-    fig.update_xaxes(
+    axis = dict(
         tickvals=list(range(len(columns))),
         ticktext=[escape(label) if slanted else short_label(label) for label in labels],
         tickangle=-COLUMN_LABEL_ANGLE if slanted else 0,
@@ -272,19 +264,17 @@ def outcome_columns(fig: go.Figure, columns: list[str]) -> int:
     )
     if slanted:
         longest = max(len(label) for label in labels) * CHARACTER_WIDTH
-        return int(longest * math.sin(math.radians(COLUMN_LABEL_ANGLE))) + 2 * BASE_FONT_SIZE
+        return axis, int(longest * math.sin(math.radians(COLUMN_LABEL_ANGLE))) + 2 * BASE_FONT_SIZE
     lines = max(short_label(label).count("<br>") + 1 for label in labels)
-    return int(lines * BASE_FONT_SIZE * 1.3) + BASE_FONT_SIZE
+    return axis, int(lines * BASE_FONT_SIZE * 1.3) + BASE_FONT_SIZE
 
 
-def count_axis(axis_update, largest: int, title: str = "Publications") -> None:
+def count_axis(largest: int, title: str = "Publications") -> dict:
     """A count axis from zero: whole numbers only (no 0.5 publications), room for labels above the bars."""
-    axis_update(
-        title_text=title,
-        range=[0, largest * 1.15 + 0.5],
-        dtick=1 if largest <= 6 else None,
-        tickformat=",d",
-    )
+    axis = dict(title=dict(text=title), range=[0, largest * 1.15 + 0.5], tickformat=",d")
+    if largest <= 6:
+        axis["dtick"] = 1
+    return axis
 
 
 # Saved images are 16:9 for slides: at least 1920×1080, taller charts keep their height and get wider to match.

@@ -10,7 +10,7 @@ from kviz import schema, stats
 from kviz.charts.style import (
     BASE_FONT_SIZE, GRID_COLOUR, MARKER_OUTLINE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, category_fields,
     count_axis, counts_text, empty_figure, escape, hover_texts, legend_only, marker_style, plural,
-    present_codes, titled,
+    present_codes, slide_figure,
 )
 
 # Above this many markers the timeline draws with WebGL: SVG scatter gets slow in the browser.
@@ -52,16 +52,15 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
         dated = dated.sample(n=TIMELINE_MAX_POINTS, random_state=0)
     rows_order = present_codes(dated, y)
     points = _timeline_points(dated, y, rows_order)
-    scatter = go.Scattergl if len(points) > WEBGL_THRESHOLD else go.Scatter
+    webgl = len(points) > WEBGL_THRESHOLD
     # One trace per (direction, design): a single symbol per trace keeps 100k-point figures fast to build. The
-    # direction is the legend group, so clicking a direction in the legend hides all its markers. Traces are listed
-    # first and the figure made once: adding them one by one re-checks every earlier trace.
-    traces: list = []
+    # direction is the legend group, so clicking a direction in the legend hides all its markers.
+    traces: list[dict] = []
     parts = dict(iter(points.groupby([points["direction"].astype(str), points["design"].astype(str)], sort=False)))
     for number, direction in enumerate(present_codes(points, "direction")):
         label = escape(schema.DIRECTION.label(direction))
-        traces.append(go.Bar(  # the legend entry: a colour swatch, since marker shapes stand for designs here
-            x=[None], y=[None], name=label,
+        traces.append(dict(  # the legend entry: a colour swatch, since marker shapes stand for designs here
+            type="bar", x=[None], y=[None], name=label,
             marker=dict(color=schema.DIRECTION.colours[direction], line=dict(color=MARKER_OUTLINE, width=1)),
             legendgroup=direction,
             legendgrouptitle=dict(text=escape(schema.DIRECTION.title) if number == 0 else ""),
@@ -71,34 +70,29 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
             part = parts.get((direction, design))
             if part is None:
                 continue
-            traces.append(scatter(
-                x=part[schema.PUBLISHED_DATE], y=part["y_position"], mode="markers", name=label,
-                marker=marker_style(schema.DIRECTION.colours[direction], schema.DESIGN.symbols[design],
-                                    12 if scatter is go.Scatter else 8),
+            traces.append(dict(
+                type="scattergl" if webgl else "scatter",
+                x=part[schema.PUBLISHED_DATE].to_numpy(), y=part["y_position"].to_numpy(), mode="markers", name=label,
+                marker=marker_style(schema.DIRECTION.colours[direction], schema.DESIGN.symbols[design], 8 if webgl else 12),
                 customdata=part[["finding_id", "study_id"]].to_numpy(), hovertext=part["hover"].to_numpy(),
                 hoverinfo="text", legendgroup=direction, showlegend=False,
             ))
     traces += [legend_only(schema.DESIGN.label(design), "design", schema.DESIGN.title,
                            symbol=schema.DESIGN.symbols[design], color=MUTED_TEXT_COLOUR, size=11)
                for design in present_codes(points, "design")]
-    fig = go.Figure(traces)
-    fig.update_xaxes(title_text="Publication date", type="date", **_date_axis(points[schema.PUBLISHED_DATE]))
-    fig.update_yaxes(
-        tickvals=list(range(len(rows_order))),
-        ticktext=[escape(vocabulary.label(code)) for code in rows_order],
-        range=[len(rows_order) - 0.5, -0.5],
-        showgrid=False,
-    )
-    fig.update_layout(
-        # Lines between the rows, set in one go: each add_hline call re-processes the figure's whole layout.
-        shapes=[
+    layout = dict(
+        xaxis=dict(title=dict(text="Publication date"), type="date", **_date_axis(points[schema.PUBLISHED_DATE])),
+        yaxis=dict(tickvals=list(range(len(rows_order))),
+                   ticktext=[escape(vocabulary.label(code)) for code in rows_order],
+                   range=[len(rows_order) - 0.5, -0.5], showgrid=False),
+        shapes=[  # lines between the rows
             dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=boundary - 0.5, y1=boundary - 0.5,
                  line=dict(color=GRID_COLOUR, width=1))
             for boundary in range(1, len(rows_order))
         ],
         height=max(320, 80 * len(rows_order) + 90), hovermode="closest", legend=dict(tracegroupgap=4),
     )
-    return titled(fig, title, subtitle, notes)
+    return slide_figure(traces, layout, title, subtitle, notes)
 
 
 MIN_SPAN = pd.Timedelta(days=365)  # a time axis covers at least a year: a few close dates never zoom to hours
@@ -111,8 +105,10 @@ def _date_axis(dates: pd.Series) -> dict:
         middle = first + (last - first) / 2
         first, last = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
     long = last - first >= 3 * MIN_SPAN
-    return dict(range=[first - MIN_SPAN / 12, last + MIN_SPAN / 12], tickformat="%Y" if long else "%b %Y",
-                dtick="M12" if long and last - first < 20 * MIN_SPAN else None if long else "M2")
+    axis = dict(range=[first - MIN_SPAN / 12, last + MIN_SPAN / 12], tickformat="%Y" if long else "%b %Y")
+    if not long or last - first < 20 * MIN_SPAN:
+        axis["dtick"] = "M12" if long else "M2"
+    return axis
 
 
 def _timeline_points(dated: pd.DataFrame, y: str, rows_order: list[str]) -> pd.DataFrame:
@@ -164,33 +160,24 @@ def publications_per_year(frame: pd.DataFrame, subtitle: str = "") -> go.Figure:
     counts = pd.crosstab(studies["year"], studies["k_form"])
     years = list(range(int(counts.index.min()), int(counts.index.max()) + 1))
     counts = counts.reindex(years, fill_value=0)
-    fig = go.Figure()
+    traces = []
     for form in [code for code in schema.K_FORM.codes if code in counts.columns]:
         label = escape(schema.K_FORM.label(form))
-        fig.add_trace(
-            go.Bar(
-                x=years,
-                y=counts[form].tolist(),
-                name=label,
-                marker=dict(color=schema.K_FORM.colours[form], line=dict(color="#FFFFFF", width=0.5)),
-                hovertemplate=f"{label}<br>%{{x}}: %{{y}} publication(s)<extra></extra>",
-            )
-        )
+        traces.append(dict(
+            type="bar", x=years, y=counts[form].tolist(), name=label,
+            marker=dict(color=schema.K_FORM.colours[form], line=dict(color="#FFFFFF", width=0.5)),
+            hovertemplate=f"{label}<br>%{{x}}: %{{y}} publication(s)<extra></extra>",
+        ))
     totals = counts.sum(axis=1)
     if len(years) <= MAX_LABELLED_YEARS:  # totals above the bars; beyond this they crowd into each other
-        fig.add_trace(
-            go.Scatter(
-                x=years,
-                y=totals.tolist(),
-                text=[f"{t:,}" if t else "" for t in totals],
-                mode="text",
-                textposition="top center",
-                textfont=dict(size=BASE_FONT_SIZE - 2, color=MUTED_TEXT_COLOUR),
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-    fig.update_layout(barmode="stack", legend_title_text=escape(schema.K_FORM.title), height=380)
-    fig.update_xaxes(title_text="Year of publication", tickformat="d", dtick=1 if len(years) <= 20 else None, showgrid=False)
-    count_axis(fig.update_yaxes, int(totals.max()))
-    return titled(fig, title, subtitle, notes)
+        traces.append(dict(
+            type="scatter", x=years, y=totals.tolist(), text=[f"{t:,}" if t else "" for t in totals], mode="text",
+            textposition="top center", textfont=dict(size=BASE_FONT_SIZE - 2, color=MUTED_TEXT_COLOUR),
+            showlegend=False, hoverinfo="skip",
+        ))
+    year_axis = dict(title=dict(text="Year of publication"), tickformat="d", showgrid=False)
+    if len(years) <= 20:
+        year_axis["dtick"] = 1
+    layout = dict(barmode="stack", legend=dict(title=dict(text=escape(schema.K_FORM.title))), height=380,
+                  xaxis=year_axis, yaxis=count_axis(int(totals.max())))
+    return slide_figure(traces, layout, title, subtitle, notes)
