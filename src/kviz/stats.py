@@ -14,6 +14,7 @@ import math
 from statistics import NormalDist
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from kviz import schema
@@ -99,8 +100,7 @@ def counted_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataF
     By default only evidence about vitamin K; with `count_all` every row, and the note names what is not evidence.
     """
     reasons = not_evidence_reason(frame)
-    outside = reasons[effect_rows(frame).index]
-    outside = outside[outside != ""]
+    outside = reasons[_has_effect(frame) & (reasons.to_numpy() != "")]
     per_reason = outside.value_counts()
     parts = ", ".join(f"{int(per_reason[key])} {label}" for key, label in NOT_EVIDENCE_REASONS.items()
                       if per_reason.get(key, 0))
@@ -130,7 +130,11 @@ def voting_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataFr
 
 def effect_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows that carry a direction of effect (not 'no effect stated')."""
-    return frame[frame["direction"].isin(schema.EFFECT_DIRECTIONS)]
+    return frame[_has_effect(frame)]
+
+
+def _has_effect(frame: pd.DataFrame) -> np.ndarray:
+    return frame["direction"].isin(schema.EFFECT_DIRECTIONS).to_numpy(dtype=bool)
 
 
 def study_directions(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -140,7 +144,7 @@ def study_directions(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFram
     categoricals for outcome and direction).
     """
     keys = ["study_id", *by, "outcome"]
-    effect = effect_rows(frame)
+    effect = frame.loc[_has_effect(frame), [*keys, "direction"]]  # only the columns it groups: a cheaper copy
     grouped = effect.groupby(keys, observed=True, sort=True)["direction"]
     first = grouped.first().astype(str)
     agreeing = grouped.nunique() == 1

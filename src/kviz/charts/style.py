@@ -175,8 +175,13 @@ def category_fields(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[s
 
 
 def category_labels(series: pd.Series, column: str) -> pd.Series:
-    """Human labels for a categorical column (missing values become '')."""
-    return series.astype("string").map(schema.VOCABULARIES[column].labels).fillna("").astype(str)
+    """Human labels for a categorical column (missing values become ''); a categorical column's labels are looked
+    up once per category, not once per row."""
+    labels = schema.VOCABULARIES[column].labels
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        by_code = np.array([labels.get(str(code), "") for code in series.cat.categories] + [""], dtype=object)
+        return pd.Series(by_code[series.cat.codes.to_numpy()], index=series.index, dtype=object)
+    return series.astype("string").map(labels).fillna("").astype(str)
 
 
 def counts_text(series: pd.Series) -> pd.Series:

@@ -56,7 +56,9 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
     # One trace per (direction, design): a single symbol per trace keeps 100k-point figures fast to build. The
     # direction is the legend group, so clicking a direction in the legend hides all its markers.
     traces: list[dict] = []
-    parts = dict(iter(points.groupby([points["direction"].astype(str), points["design"].astype(str)], sort=False)))
+    dates, y_positions = points[schema.PUBLISHED_DATE].to_numpy(), points["y_position"].to_numpy()
+    selections, hovers = points[["finding_id", "study_id"]].to_numpy(), points["hover"].to_numpy()
+    parts = points.groupby([points["direction"].astype(str), points["design"].astype(str)], sort=False).indices
     for number, direction in enumerate(present_codes(points, "direction")):
         label = escape(schema.DIRECTION.label(direction))
         traces.append(dict(  # the legend entry: a colour swatch, since marker shapes stand for designs here
@@ -67,15 +69,15 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
             hoverinfo="skip",
         ))
         for design in schema.DESIGN.codes:
-            part = parts.get((direction, design))
+            part = parts.get((direction, design))  # row positions
             if part is None:
                 continue
             traces.append(dict(
-                type="scattergl" if webgl else "scatter",
-                x=part[schema.PUBLISHED_DATE].to_numpy(), y=part["y_position"].to_numpy(), mode="markers", name=label,
+                type="scattergl" if webgl else "scatter", x=dates[part], y=y_positions[part], mode="markers",
+                name=label,
                 marker=marker_style(schema.DIRECTION.colours[direction], schema.DESIGN.symbols[design], 8 if webgl else 12),
-                customdata=part[["finding_id", "study_id"]].to_numpy(), hovertext=part["hover"].to_numpy(),
-                hoverinfo="text", legendgroup=direction, showlegend=False,
+                customdata=selections[part], hovertext=hovers[part], hoverinfo="text", legendgroup=direction,
+                showlegend=False,
             ))
     traces += [legend_only(schema.DESIGN.label(design), "design", schema.DESIGN.title,
                            symbol=schema.DESIGN.symbols[design], color=MUTED_TEXT_COLOUR, size=11)
@@ -112,24 +114,26 @@ def _date_axis(dates: pd.Series) -> dict:
 
 
 def _timeline_points(dated: pd.DataFrame, y: str, rows_order: list[str]) -> pd.DataFrame:
-    """The dated rows with a jittered y position and their hover text."""
-    points = dated.copy()
-    row_index = points[y].astype(str).map({code: i for i, code in enumerate(rows_order)})
-    month = points[schema.PUBLISHED_DATE].dt.to_period("M")
+    """What the timeline draws of the dated rows (their date, ids, direction and design), with a jittered y position
+    and the hover text."""
+    points = dated[[schema.PUBLISHED_DATE, "finding_id", "study_id", "direction", "design"]].copy()
+    row_index = dated[y].astype(str).map({code: i for i, code in enumerate(rows_order)})
+    dates = points[schema.PUBLISHED_DATE].dt
+    month = dates.year * 12 + dates.month
     group = points.groupby([row_index, month], sort=False)
     rank = group.cumcount()
     size = group["finding_id"].transform("size")
     step = np.minimum(JITTER_STEP, JITTER_SPAN / np.maximum(size - 1, 1))
     points["y_position"] = row_index + (rank - (size - 1) / 2) * step
-    published = points["published"].map({p: _month_text(p) for p in points["published"].unique().tolist()})
+    published = dated["published"].map({p: _month_text(p) for p in dated["published"].unique().tolist()})
     points["hover"] = hover_texts(
-        points["headline"],
+        dated["headline"],
         [("Published", published)]
-        + category_fields(points, ("outcome", "direction", "design", "k_form", "d3"))
+        + category_fields(dated, ("outcome", "direction", "design", "k_form", "d3"))
         + [
-            (schema.LABELS["dose_text"], points["dose_text"]),
-            (schema.LABELS["n_participants"], counts_text(points["n_participants"])),
-            (schema.LABELS["citation"], points["citation"]),
+            (schema.LABELS["dose_text"], dated["dose_text"]),
+            (schema.LABELS["n_participants"], counts_text(dated["n_participants"])),
+            (schema.LABELS["citation"], dated["citation"]),
         ],
     )
     return points
