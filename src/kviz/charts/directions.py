@@ -74,6 +74,7 @@ def direction_summary(frame: pd.DataFrame, subtitle: str = "", count_all: bool =
     muscle). customdata = (outcome, direction) codes, so a clicked bar can list its findings."""
     key_labels = [schema.OUTCOME.label(code) for code in schema.KEY_OUTCOMES]
     title = "Direction of effect: " + ", ".join(key_labels)
+    frame = stats.direction_columns(frame)
     _, note = stats.counted_rows(frame, count_all)
     notes = [n for n in ("Each publication counts once per outcome; rows with no effect stated are left out", note) if n]
     counts, extra = _tables(frame[frame["outcome"].isin(schema.KEY_OUTCOMES)], count_all)
@@ -116,6 +117,7 @@ def _left_out_note(frame: pd.DataFrame, split: str) -> str:
 def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str = "", count_all: bool = False) -> go.Figure:
     """Per-outcome counts of publications by direction, side by side for K1 vs K2 (split='k_family', K2 =
     K2 + MK-4 + MK-7) or with vs without D3 (split='d3')."""
+    frame = stats.direction_columns(frame)
     groups = stats.comparison_groups(frame, split)
     title = "Direction of effect by outcome: " + " vs ".join(label for label, _ in groups)
     rows, counted_note = stats.counted_rows(frame, count_all)
@@ -161,6 +163,7 @@ def vote_count(frame: pd.DataFrame, subtitle: str = "", min_publications: int = 
     with its Wilson 95% interval and the exact sign-test p (labelled exploratory). Votes come from primary studies
     (schema.VOTING_DESIGNS): a meta-analysis never votes beside the trials it pools."""
     title = "Vote count by direction of effect (exploratory)"
+    frame = stats.direction_columns(frame)
     voting, counted_note = stats.voting_rows(frame, count_all)
     designs = ", ".join(schema.DESIGN.label(code).lower() for code in schema.VOTING_DESIGNS)
     notes = [
