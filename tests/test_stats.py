@@ -152,6 +152,25 @@ def test_study_directions_agrees_with_a_plain_pandas_groupby(by):
                                   expected.astype({"outcome": str, "direction": str}))
 
 
+@pytest.mark.parametrize("split", [None, "d3", "design"])
+def test_evidence_map_cells_agree_with_plain_pandas_groupbys(split):
+    """evidence_map_cells counts with numpy for speed: the same table as pandas' groupbys (distinct publications
+    per cell, publications per direction, the rest as no effect stated), rows missing a key left out."""
+    frame = load_findings(synthetic.generate(2_000, seed=6).to_csv(index=False).encode(), name="s.csv")
+    frame.loc[frame.index[::89], "k_form"] = None
+    keys = ["k_form", "group", "outcome"]
+    rows = frame.assign(group=stats.split_groups(frame, split))
+    publications = rows.groupby(keys, observed=True)["study_id"].nunique().rename("publications")
+    per_direction = stats.study_directions(rows, by=["k_form", "group"]).groupby(
+        [*keys, "direction"], observed=True).size().unstack("direction").reindex(columns=list(stats.EFFECT_AND_NONE))
+    expected = pd.concat([publications, per_direction], axis=1).fillna(0).astype(int).reset_index()
+    expected["not_applicable"] = (expected["publications"]
+                                  - expected[list(schema.EFFECT_DIRECTIONS)].sum(axis=1)).clip(lower=0)
+    result = stats.evidence_map_cells(frame, split)
+    assert len(result) > 20 and result["not_applicable"].sum() > 0
+    pd.testing.assert_frame_equal(result, expected.astype({"k_form": str, "outcome": str, "group": str}))
+
+
 def test_direction_table_counts_publications_not_rows(frame_of):
     frame = frame_of([
         {"study_id": "a", "direction": "benefit"},

@@ -257,12 +257,31 @@ def evidence_map_cells(frame: pd.DataFrame, split: str | None = None) -> pd.Data
     counts = ["publications", *EFFECT_AND_NONE]
     if frame.empty:
         return pd.DataFrame({**{key: pd.Series(dtype=str) for key in keys}, **{n: pd.Series(dtype=int) for n in counts}})
-    rows = frame.assign(group=split_groups(frame, split))
-    publications = rows.groupby(keys, observed=True)["study_id"].nunique().rename("publications")
-    directions = study_directions(rows, by=["k_form", "group"])
-    per_direction = directions.groupby([*keys, "direction"], observed=True).size().unstack("direction")
-    per_direction = per_direction.reindex(columns=list(EFFECT_AND_NONE), fill_value=0)
-    cells = pd.concat([publications, per_direction], axis=1).fillna(0).astype(int).reset_index()
-    cells["not_applicable"] = (cells["publications"] - cells[list(schema.EFFECT_DIRECTIONS)].sum(axis=1)).clip(lower=0)
-    return cells.astype({"k_form": str, "outcome": str, "group": str})
+    rows = frame[["study_id", "k_form", "outcome", "direction"]].assign(group=split_groups(frame, split))
+    # Cells as integers from the keys' sorted codes (see study_directions): counted with numpy, in groupby's order.
+    key_codes = [_sorted_codes(rows[key]) for key in keys]
+    shape = [max(len(values), 1) for _, values in key_codes]
+    codes = np.array([code for code, _ in key_codes], dtype=np.int64).reshape(len(keys), len(rows))
+    known = (codes >= 0).all(axis=0)  # like groupby: a row missing a key is in no cell
+    row_cell = np.ravel_multi_index(codes[:, known], shape)
+    study, _ = pd.factorize(rows["study_id"])
+    study = study[known]
+    cells = np.unique(row_cell)
+    studies = max(int(study.max()) + 1, 1) if len(study) else 1
+    study_in_cell = np.unique(row_cell[study >= 0] * studies + study[study >= 0]) // studies
+    table = {"publications": np.bincount(np.searchsorted(cells, study_in_cell), minlength=len(cells))}
 
+    directions = study_directions(rows, by=["k_form", "group"])
+    direction_cell = np.ravel_multi_index(
+        [pd.Index(values).get_indexer(directions[key]) for key, (_, values) in zip(keys, key_codes)], shape)
+    position = np.searchsorted(cells, direction_cell)
+    for name in schema.EFFECT_DIRECTIONS:
+        chosen = (directions["direction"] == name).to_numpy(dtype=bool)
+        table[name] = np.bincount(position[chosen], minlength=len(cells))
+    effect_total = sum(table[name] for name in schema.EFFECT_DIRECTIONS)
+    table[NO_EFFECT_STATED] = np.clip(table["publications"] - effect_total, 0, None)
+    cell_keys = np.unravel_index(cells, shape)
+    return pd.DataFrame({
+        **{key: np.asarray(values.take(code)).astype(str) for key, code, (_, values) in zip(keys, cell_keys, key_codes)},
+        **{name: table[name].astype(int) for name in counts},
+    }).astype({key: str for key in keys})
