@@ -182,11 +182,18 @@ def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index | pd.Categori
     return pd.factorize(column, sort=True)
 
 
-def direction_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Publications per (*by, outcome) and effect direction: one column per direction, only observed outcomes."""
-    directions = study_directions(frame, by)
-    counts = directions.groupby([*by, "outcome", "direction"], observed=True).size().unstack("direction")
-    return counts.reindex(columns=list(schema.EFFECT_DIRECTIONS), fill_value=0).fillna(0).astype(int)
+def direction_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Publications per outcome and effect direction: one column per direction, only observed outcomes (in schema
+    order), counted from study_directions' category codes."""
+    directions = study_directions(frame)
+    outcomes, names = schema.OUTCOME.codes, schema.DIRECTION.codes
+    pair = directions["outcome"].cat.codes.to_numpy().astype(np.int64) * len(names) + directions["direction"].cat.codes.to_numpy()
+    grid = np.bincount(pair, minlength=len(outcomes) * len(names)).reshape(len(outcomes), len(names))
+    observed = grid.sum(axis=1) > 0
+    index = pd.CategoricalIndex(np.array(outcomes)[observed], dtype=directions["outcome"].dtype, name="outcome")
+    columns = [names.index(direction) for direction in schema.EFFECT_DIRECTIONS]
+    return pd.DataFrame(grid[observed][:, columns], index=index,
+                        columns=pd.Index(list(schema.EFFECT_DIRECTIONS), name="direction"))
 
 
 def vote_counts(frame: pd.DataFrame, min_publications: int = MIN_PUBLICATIONS) -> pd.DataFrame:
