@@ -49,14 +49,21 @@ def number_text(value: float) -> str:
 def effect_text(row: pd.Series) -> str:
     """'RR 0.45 (95% CI 0.2 to 0.98)' for a row with a numeric result ('MD 0.05 g/cm² (…)' with a unit);
     '' without one."""
-    if pd.isna(row.get("estimate")) or pd.isna(row.get("measure")):
+    return _effect_text(*(row.get(column) for column in _EFFECT_COLUMNS))
+
+
+_EFFECT_COLUMNS = ("measure", "estimate", "ci_low", "ci_high", "unit", "contrast")
+
+
+def _effect_text(measure, estimate, ci_low, ci_high, unit, contrast) -> str:
+    if pd.isna(estimate) or pd.isna(measure):
         return ""
-    unit = row.get("unit") or ""
+    unit = unit or ""
     unit = f" {unit}" if unit and unit != "%" else ("%" if unit == "%" else "")
-    text = f"{schema.MEASURE.short_label(row['measure'])} {number_text(row['estimate'])}{unit}"
-    if pd.notna(row.get("ci_low")) and pd.notna(row.get("ci_high")):
-        text += f" (95% CI {number_text(row['ci_low'])} to {number_text(row['ci_high'])})"
-    if row.get("contrast") == REVERSED:
+    text = f"{schema.MEASURE.short_label(measure)} {number_text(estimate)}{unit}"
+    if pd.notna(ci_low) and pd.notna(ci_high):
+        text += f" (95% CI {number_text(ci_low)} to {number_text(ci_high)})"
+    if contrast == REVERSED:
         text += ", less vs more vitamin K"
     return text
 
@@ -66,10 +73,9 @@ def effect_texts(frame: pd.DataFrame) -> pd.Series:
     present = frame["estimate"].notna() & frame["measure"].notna()
     texts = pd.Series("", index=frame.index, dtype=object)
     if present.any():
-        columns = ["measure", "estimate", "ci_low", "ci_high", "unit", "contrast"]
-        distinct = frame.loc[present, columns].drop_duplicates()
-        lookup = {tuple(row): effect_text(pd.Series(row, index=columns)) for row in distinct.itertuples(index=False)}
-        texts[present] = [lookup[tuple(row)] for row in frame.loc[present, columns].itertuples(index=False)]
+        rows = list(frame.loc[present, list(_EFFECT_COLUMNS)].itertuples(index=False, name=None))
+        lookup = {row: _effect_text(*row) for row in set(rows)}
+        texts[present] = [lookup[row] for row in rows]
     return texts
 
 

@@ -91,7 +91,7 @@ def direction_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def not_evidence_reason(frame: pd.DataFrame) -> pd.Series:
     """Per row, why it is not evidence about vitamin K (a NOT_EVIDENCE_REASONS key), or '' when it is."""
-    reasons = pd.Series("", index=frame.index, dtype=object)
+    reasons = np.full(len(frame), "", dtype=object)
     tests = {
         "opinion": frame["design"] == "opinion",
         "review": frame["design"] == "review",
@@ -100,7 +100,7 @@ def not_evidence_reason(frame: pd.DataFrame) -> pd.Series:
     }
     for reason in reversed(list(NOT_EVIDENCE_REASONS)):  # the first reason wins: assign it last
         reasons[tests[reason].fillna(False).to_numpy(dtype=bool)] = reason
-    return reasons
+    return pd.Series(reasons, index=frame.index, dtype=object)
 
 
 def counted_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataFrame, str]:
