@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -14,6 +15,9 @@ from kviz.charts.style import (
 # The effect direction plot stays legible up to about this many publications; it shows the most recent.
 MAX_EDP_PUBLICATIONS = 60
 EDP_ROW_HEIGHT = 34
+# Every column the plot reads: the rows it keeps are copied with these only.
+EDP_COLUMNS = (*stats.DIRECTION_COLUMNS, schema.PUBLISHED_DATE, schema.YEAR, "citation", "headline", "n_participants",
+               "measure", "estimate", "ci_low", "ci_high", "unit", "contrast")
 
 # ------------------------------------------------------------------------------------- effect direction plot
 
@@ -92,25 +96,25 @@ def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
     numeric results (estimate and 95% CI) its rows carry."""
     keys = ["study_id", "design", "outcome"]
     directions = stats.study_directions(effect, by=["design"]).astype({"design": str, "outcome": str})
-    cell_of = effect[keys].astype(str)
-    n = effect["n_participants"].groupby([cell_of[key] for key in keys]).max()
-    # Each cell's distinct texts in row order, joined: one pass in plain Python (a groupby with Python aggregations
-    # cost a call per cell and column).
-    texts: dict[tuple[str, str, str], tuple[dict, dict, dict]] = {}
-    rows = zip(cell_of.itertuples(index=False, name=None), effect["headline"], effect["k_form"].astype(str),
-               effect_sizes.effect_texts(effect))
-    for cell, headline, form, effect_text in rows:
-        headlines, forms, effects = texts.setdefault(cell, ({}, {}, {}))
-        headlines[headline] = forms[form] = None
+    # Each cell's largest n and its distinct texts in row order: one pass in plain Python (a groupby with Python
+    # aggregations cost a call per cell and column, and merging the results back two more table copies).
+    details: dict[tuple[str, str, str], list] = {}
+    rows = zip(effect[keys].astype(str).itertuples(index=False, name=None), effect["n_participants"],
+               effect["headline"], effect["k_form"].astype(str), effect_sizes.effect_texts(effect))
+    for cell, n, headline, form, effect_text in rows:
+        detail = details.setdefault(cell, [pd.NA, {}, {}, {}])
+        if pd.notna(n) and (pd.isna(detail[0]) or n > detail[0]):
+            detail[0] = n
+        detail[1][headline] = detail[2][form] = None
         if effect_text:
-            effects[effect_text] = None
-    joined = pd.DataFrame(
-        [(*cell, " | ".join(headlines), ", ".join(schema.K_FORM.label(form) for form in forms), " | ".join(effects))
-         for cell, (headlines, forms, effects) in texts.items()],
-        columns=[*keys, "headline", "k_form", "effect"],
+            detail[3][effect_text] = None
+    found = [details[cell] for cell in directions[keys].itertuples(index=False, name=None)]
+    return directions.assign(
+        n=pd.array([n for n, *_ in found], dtype=effect["n_participants"].dtype),
+        headline=pd.array([" | ".join(headlines) for _, headlines, _, _ in found], dtype="str"),
+        k_form=pd.array([", ".join(schema.K_FORM.label(form) for form in forms) for _, _, forms, _ in found], dtype="str"),
+        effect=pd.array([" | ".join(effects) for *_, effects in found], dtype="str"),
     )
-    details = n.rename("n").reset_index().merge(joined, on=keys)
-    return directions.merge(details, on=keys, how="left")
 
 
 NOT_EVIDENCE_MARK = " ◦"  # after the label of a publication counted only because count_all brought it back
@@ -124,7 +128,7 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     publications only the most recent are drawn, and the title says so. customdata = (study_id, outcome).
     """
     title = "Effect direction plot"
-    counted, counted_note = stats.counted_rows(frame, count_all)
+    counted, counted_note = stats.counted_rows(frame[list(EDP_COLUMNS)], count_all)
     effect = stats.effect_rows(counted)
     if effect.empty:
         message = NO_DATA_MESSAGE if frame.empty else "No matching evidence about vitamin K has a direction of effect"
@@ -148,16 +152,20 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     cells["size"] = [schema.sample_size_band(None if pd.isna(n) else int(n))[1] for n in cells["n"]]
 
     label_x = len(columns) - 0.3
+    # Plain arrays, each direction's markers taken by position: no sub-frame per direction.
+    x, y, sizes = cells["column"].to_numpy(), cells["row"].to_numpy(), np.array(cells["size"].tolist())
+    selections, hover = cells[["study_id", "outcome"]].to_numpy(), np.array(_edp_hover(cells), dtype=object)
+    directions = cells["direction"].to_numpy()
     traces = []
     for direction in schema.EFFECT_DIRECTIONS:
-        part = cells[cells["direction"] == direction]
-        if part.empty:
+        part = directions == direction
+        if not part.any():
             continue
         traces.append(dict(
-            type="scatter", x=part["column"].to_numpy(), y=part["row"].to_numpy(), mode="markers",
-            name=escape(schema.DIRECTION.label(direction)),
-            marker=marker_style(schema.DIRECTION.colours[direction], schema.DIRECTION.symbols[direction], part["size"].tolist()),
-            customdata=part[["study_id", "outcome"]].to_numpy(), hovertext=_edp_hover(part), hoverinfo="text",
+            type="scatter", x=x[part], y=y[part], mode="markers", name=escape(schema.DIRECTION.label(direction)),
+            marker=marker_style(schema.DIRECTION.colours[direction], schema.DIRECTION.symbols[direction],
+                                sizes[part].tolist()),
+            customdata=selections[part], hovertext=hover[part].tolist(), hoverinfo="text",
             legendgroup="direction", legendgrouptitle=dict(text=escape(schema.DIRECTION.title)),
         ))
     bands = [(label, size) for label, _, _, size in schema.SAMPLE_SIZE_BANDS] + [schema.SAMPLE_SIZE_UNKNOWN]
