@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,18 +65,26 @@ def _publication_label(citation: str, study_id: str, year: object) -> str:
 
 def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> list[str]:
     """Row labels for publications; equal labels get a, b, … in date order ('Vitamin D Life 2011a')."""
-    citations = effect[effect["citation"].str.strip() != ""].groupby("study_id")["citation"].first()
-    labels = pd.Series(
-        [_publication_label(citations.get(study, ""), study, year) for study, year in zip(publications.index, publications["year"])],
-        index=publications.index,
-    )
-    ordered = publications.assign(label=labels).rename_axis("study_id").reset_index()
-    ordered = ordered.sort_values(["date", "study_id"], na_position="last")
-    repeated = ordered[ordered.duplicated("label", keep=False)]
-    for study, label, number in zip(repeated["study_id"], repeated["label"], repeated.groupby("label").cumcount()):
-        separator = "" if label[-1].isdigit() else " "
-        labels[study] = f"{label}{separator}{'abcdefghijklmnopqrstuvwxyz'[number % 26]}"
-    return labels.tolist()
+    citations: dict[str, str] = {}  # each publication's first citation that is not blank
+    for study, citation in zip(effect["study_id"], effect["citation"]):
+        if study not in citations and isinstance(citation, str) and citation.strip():
+            citations[study] = citation
+    studies = publications.index.tolist()
+    labels = [_publication_label(citations.get(study, ""), study, year)
+              for study, year in zip(studies, publications["year"])]
+    repeated = {label for label, count in Counter(labels).items() if count > 1}
+    if repeated:
+        dates = publications["date"].to_numpy()
+        undated = np.isnat(dates)
+        in_date_order = sorted(range(len(studies)), key=lambda i: (undated[i], 0 if undated[i] else dates[i], studies[i]))
+        numbers: Counter = Counter()
+        for i in in_date_order:
+            label = labels[i]
+            if label in repeated:
+                separator = "" if label[-1].isdigit() else " "
+                labels[i] = f"{label}{separator}{'abcdefghijklmnopqrstuvwxyz'[numbers[label] % 26]}"
+                numbers[label] += 1
+    return labels
 
 
 def _edp_publications(effect: pd.DataFrame) -> pd.DataFrame:
@@ -85,10 +95,10 @@ def _edp_publications(effect: pd.DataFrame) -> pd.DataFrame:
 
 def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
     """The `limit` most recent publications (undated ones last, ties by study_id for a stable choice)."""
-    ordered = publications.rename_axis("study_id").reset_index().sort_values(
-        ["date", "study_id"], ascending=[False, True], na_position="last"
-    )
-    return publications.loc[ordered["study_id"].iloc[:limit]]
+    dates, studies = publications["date"].to_numpy(), publications.index.tolist()
+    undated = np.isnat(dates)
+    newest_first = sorted(range(len(studies)), key=lambda i: (undated[i], 0 if undated[i] else -dates[i].astype(np.int64), studies[i]))
+    return publications.iloc[newest_first[:limit]]
 
 
 def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
@@ -99,7 +109,7 @@ def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
     # Each cell's largest n and its distinct texts in row order: one pass in plain Python (a groupby with Python
     # aggregations cost a call per cell and column, and merging the results back two more table copies).
     details: dict[tuple[str, str, str], list] = {}
-    rows = zip(effect[keys].astype(str).itertuples(index=False, name=None), effect["n_participants"],
+    rows = zip(zip(*(effect[key].astype(str).tolist() for key in keys)), effect["n_participants"],
                effect["headline"], effect["k_form"].astype(str), effect_sizes.effect_texts(effect))
     for cell, n, headline, form, effect_text in rows:
         detail = details.setdefault(cell, [pd.NA, {}, {}, {}])
@@ -108,7 +118,7 @@ def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
         detail[1][headline] = detail[2][form] = None
         if effect_text:
             detail[3][effect_text] = None
-    found = [details[cell] for cell in directions[keys].itertuples(index=False, name=None)]
+    found = [details[cell] for cell in zip(*(directions[key].tolist() for key in keys))]
     return directions.assign(
         n=pd.array([n for n, *_ in found], dtype=effect["n_participants"].dtype),
         headline=pd.array([" | ".join(headlines) for _, headlines, _, _ in found], dtype="str"),
@@ -147,7 +157,10 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     cells = _edp_cells(effect)
     rows = _edp_rows(cells, publications)
     columns = outcome_order(cells["outcome"], include_key=True)
-    cells = cells.merge(rows[["study_id", "design", "row", "label"]], on=["study_id", "design"])
+    row_of = {(study, design): (row, label) for study, design, row, label
+              in zip(rows["study_id"], rows["design"], rows["row"], rows["label"])}
+    placed = [row_of[key] for key in zip(cells["study_id"], cells["design"])]
+    cells = cells.assign(row=np.array([row for row, _ in placed], dtype=np.int64), label=[label for _, label in placed])
     cells["column"] = cells["outcome"].map({code: i for i, code in enumerate(columns)})
     cells["size"] = [schema.sample_size_band(None if pd.isna(n) else int(n))[1] for n in cells["n"]]
 
@@ -189,13 +202,23 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
 
 
 def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
-    """One row per (publication, design), grouped by design in schema order, oldest first within a design."""
-    rows = cells[["study_id", "design"]].drop_duplicates().astype({"design": str})
-    rows = rows.join(publications[["date", "label"]], on="study_id")
-    rows["design_order"] = rows["design"].map({code: i for i, code in enumerate(schema.DESIGN.codes)})
-    rows = rows.sort_values(["design_order", "date", "label"], na_position="last").reset_index(drop=True)
-    rows["row"] = range(len(rows))
-    return rows
+    """One row per (publication, design), grouped by design in schema order, oldest first within a design (then by
+    label); columns study_id, design, date, label, row."""
+    pairs = list(dict.fromkeys(zip(cells["study_id"], cells["design"].astype(str))))
+    dates = publications["date"].to_numpy()
+    undated = np.isnat(dates)
+    position = {study: i for i, study in enumerate(publications.index)}
+    labels = publications["label"].tolist()
+    design_order = {code: i for i, code in enumerate(schema.DESIGN.codes)}
+
+    def order(pair: tuple[str, str]) -> tuple:
+        i = position[pair[0]]
+        return design_order[pair[1]], undated[i], 0 if undated[i] else dates[i], labels[i]
+
+    pairs.sort(key=order)
+    chosen = [position[study] for study, _ in pairs]
+    return pd.DataFrame({"study_id": [study for study, _ in pairs], "design": [design for _, design in pairs],
+                         "date": dates[chosen], "label": [labels[i] for i in chosen], "row": range(len(pairs))})
 
 
 def _design_groups(rows: pd.DataFrame, label_x: float) -> tuple[list[dict], list[dict]]:

@@ -181,7 +181,8 @@ def category_labels(series: pd.Series, column: str) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):
         by_code = np.array([labels.get(str(code), "") for code in series.cat.categories] + [""], dtype=object)
         return pd.Series(by_code[series.cat.codes.to_numpy()], index=series.index, dtype=object)
-    return series.astype("string").map(labels).fillna("").astype(str)
+    return pd.Series([labels.get(code, "") if isinstance(code, str) else "" for code in series.tolist()],
+                     index=series.index, dtype=object)
 
 
 def counts_text(series: pd.Series) -> pd.Series:
