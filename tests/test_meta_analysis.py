@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kviz import meta_analysis as ma
+from kviz import schema
 from kviz.loader import load_findings
 
 Z = 1.959963984540054
@@ -146,3 +147,22 @@ def test_trials_and_observational_studies_are_never_pooled_together(frame_of):
 def test_unknown_grouping_is_refused(typed_frame):
     with pytest.raises(ValueError, match="by must be one of"):
         ma.forest_rows(typed_frame, "fracture", "RR", by="outcome")
+
+
+def test_analyses_count_findings_per_outcome_and_measure_and_the_default_is_the_key_outcome_with_most(frame_of):
+    frame = frame_of([
+        row("a", 0.5, 0.3, 0.9, outcome="vascular"),
+        row("b", 0.6, 0.4, 0.9, outcome="vascular"),
+        row("c", 0.7, 0.5, 0.98, outcome="vascular"),
+        row("d", 0.8, 0.6, 1.1),
+        row("e", 0.9, 0.7, 1.2, measure="OR"),
+        row("f", 0.4, 0.2, 0.8, measure="OR"),
+        {**row("g", 0.5, 0.3, 0.9), "estimate": "", "ci_low": "", "ci_high": ""},  # no number: not counted
+    ])
+    table = ma.analyses(frame)
+    in_schema_order = sorted([("fracture", "RR", 1), ("fracture", "OR", 2), ("vascular", "RR", 3)],
+                             key=lambda r: (schema.OUTCOME.codes.index(r[0]), schema.MEASURE.codes.index(r[1])))
+    assert list(table.itertuples(index=False, name=None)) == in_schema_order
+    assert ma.default_analysis(frame) == ("fracture", "OR")  # a key outcome first, then the most findings
+    assert list(ma.analyses(frame, "vascular").itertuples(index=False, name=None)) == [("vascular", "RR", 3)]
+    assert ma.default_analysis(frame.iloc[:0]) is None

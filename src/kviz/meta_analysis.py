@@ -21,6 +21,7 @@ Every number here is exploratory: the studies differ in populations, doses, dura
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -95,11 +96,17 @@ def combine(estimates: Sequence[float], lows: Sequence[float], highs: Sequence[f
 
 def analyses(frame: pd.DataFrame, outcome: str | None = None) -> pd.DataFrame:
     """The (outcome, measure) pairs with numeric results, how many findings each has, in schema order."""
-    rows = frame[frame["estimate"].notna() & frame["measure"].notna()]
+    present = (frame["estimate"].notna() & frame["measure"].notna()).to_numpy()
     if outcome is not None:
-        rows = rows[rows["outcome"] == outcome]
-    counts = rows.groupby(["outcome", "measure"], observed=True).size().rename("findings").reset_index()
-    return counts.astype({"outcome": str, "measure": str})
+        present = present & (frame["outcome"] == outcome).to_numpy(dtype=bool, na_value=False)
+    outcomes, measures = frame["outcome"].cat, frame["measure"].cat
+    pairs = Counter(zip(outcomes.codes.to_numpy()[present].tolist(), measures.codes.to_numpy()[present].tolist()))
+    known = sorted(pair for pair in pairs if min(pair) >= 0)  # category codes: schema order
+    return pd.DataFrame({
+        "outcome": pd.array([outcomes.categories[o] for o, _ in known], dtype="str"),
+        "measure": pd.array([measures.categories[m] for _, m in known], dtype="str"),
+        "findings": np.array([pairs[pair] for pair in known], dtype=np.int64),
+    })
 
 
 def forest_rows(frame: pd.DataFrame, outcome: str, measure: str, by: str = "k_form", *,
@@ -114,26 +121,32 @@ def forest_rows(frame: pd.DataFrame, outcome: str, measure: str, by: str = "k_fo
     rows = frame[(frame["outcome"] == outcome) & (frame["measure"] == measure) & frame["estimate"].notna()]
     rows = effect_sizes.oriented(rows)
     rows["site"] = [effect_sizes.site_group(outcome, site, unit) for site, unit in zip(rows["site"], rows["unit"])]
-    rows["family"] = rows["design"].astype(str).map(DESIGN_FAMILIES).fillna(OBSERVATIONAL)
+    rows["family"] = [DESIGN_FAMILIES.get(design, OBSERVATIONAL) for design in rows["design"].astype(str).tolist()]
     vocabulary = schema.VOCABULARIES[by]
     rows["subgroup"] = rows[by].astype(str).map(vocabulary.labels)
     rows["subgroup_order"] = rows[by].cat.codes
-    reasons = pd.Series("", index=rows.index, dtype=object)
-    reasons[rows["ci_low"].isna() | rows["ci_high"].isna()] = NOT_POOLED_REASONS["no_ci"]
-    reasons[(reasons == "") & ((rows["k_form"] == "none") | (rows["d3"] == "d3_only"))] = (
-        NOT_POOLED_REASONS["vitamin_d_only"])
-    reasons[(reasons == "") & (rows["family"] == META)] = NOT_POOLED_REASONS["meta_analysis"]
-    if exclude_flagged:
-        reasons[(reasons == "") & rows["integrity"].isin(schema.FLAGGED)] = NOT_POOLED_REASONS["flagged"]
-    if exclude_open_label:
-        reasons[(reasons == "") & (rows["blinding"] == "open_label")] = NOT_POOLED_REASONS["open_label"]
-    candidates = rows[reasons == ""]
-    repeated = candidates.duplicated(["site", "family", "subgroup", "study_id"], keep="first")
-    reasons[repeated[repeated].index] = NOT_POOLED_REASONS["same_study"]
-    rows["not_pooled"] = reasons
+    # The first reason that applies, tested in this order (plain arrays: these are a handful of rows, where each
+    # pandas operation costs more than its work).
+    family = rows["family"].to_numpy()
+    tests = [
+        ("no_ci", rows["ci_low"].isna().to_numpy() | rows["ci_high"].isna().to_numpy()),
+        ("vitamin_d_only", ((rows["k_form"] == "none") | (rows["d3"] == "d3_only")).to_numpy(dtype=bool, na_value=False)),
+        ("meta_analysis", family == META),
+        ("flagged", rows["integrity"].isin(schema.FLAGGED).to_numpy(dtype=bool) if exclude_flagged else None),
+        ("open_label", (rows["blinding"] == "open_label").to_numpy(dtype=bool, na_value=False)
+         if exclude_open_label else None),
+    ]
+    reasons = np.full(len(rows), "", dtype=object)
+    for reason, applies in tests:
+        if applies is not None:
+            reasons[(reasons == "") & applies] = NOT_POOLED_REASONS[reason]
+    candidates = rows.loc[reasons == "", ["site", "family", "subgroup", "study_id"]]
+    repeated = candidates.duplicated(keep="first").to_numpy()
+    reasons[np.flatnonzero(reasons == "")[repeated]] = NOT_POOLED_REASONS["same_study"]
+    rows["not_pooled"] = pd.Series(reasons, index=rows.index, dtype=object)
     rows["pooled"] = reasons == ""
     family_order = {TRIALS: 0, OBSERVATIONAL: 1, META: 2}
-    rows["family_order"] = rows["family"].map(family_order)
+    rows["family_order"] = [family_order[name] for name in family]
     return rows.sort_values(["site", "family_order", "subgroup_order", schema.PUBLISHED_DATE, "finding_id"],
                             na_position="last")
 
@@ -205,6 +218,6 @@ def first_analysis(options: pd.DataFrame) -> tuple[str, str] | None:
     if options.empty:
         return None
     order = {code: i for i, code in enumerate(schema.KEY_OUTCOMES + tuple(schema.OUTCOME.codes))}
-    options = options.assign(rank=options["outcome"].map(order)).sort_values(["rank", "findings"], ascending=[True, False])
-    first = options.iloc[0]
-    return str(first["outcome"]), str(first["measure"])
+    candidates = zip(options["outcome"], options["measure"], options["findings"])
+    outcome, measure, _ = min(candidates, key=lambda option: (order[option[0]], -option[2]))  # the first of equals
+    return str(outcome), str(measure)

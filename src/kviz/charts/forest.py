@@ -37,7 +37,7 @@ class _Line:
     kind: str  # site | family | subgroup | finding | pooled
     label: str
     numbers: str = ""
-    row: pd.Series | None = None
+    index: object = None  # a finding's row label in the analysis rows
     pooled: meta_analysis.Pooled | None = None
 
 
@@ -46,14 +46,14 @@ def _estimate_text(measure: str, estimate: float, low: float, high: float) -> st
     return f"{number(estimate)} ({number(low)} to {number(high)})"
 
 
-def _study_label(row: pd.Series) -> str:
+def _study_label(study_id: str, year: object, integrity: object) -> str:
     """'Van Ballegooijen 2018' from the study_id (first author and year, as curators name studies), a flag mark
     after a retracted (✕) or questioned (⚠) study."""
-    tokens = str(row["study_id"]).split("-")
+    tokens = str(study_id).split("-")
     years = [i for i, token in enumerate(tokens) if token.isdigit() and len(token) == 4]
     name = " ".join(tokens[: years[0]] if years else tokens).title()
-    year = tokens[years[0]] if years else ("" if pd.isna(row["year"]) else str(int(row["year"])))
-    return f"{name[:26]} {year}".strip() + FLAG_MARK.get(str(row["integrity"]), "")
+    year = tokens[years[0]] if years else ("" if pd.isna(year) else str(int(year)))
+    return f"{name[:26]} {year}".strip() + FLAG_MARK.get(str(integrity), "")
 
 
 def _pooled_text(measure: str, pooled: meta_analysis.Pooled) -> str:
@@ -65,23 +65,42 @@ LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20,
 
 
 def _lines(rows: pd.DataFrame, pooled: list[meta_analysis.Pooled], measure: str) -> list[_Line]:
+    """The plot's lines from the analysis rows (sorted by site, family and subgroup, so each block is contiguous):
+    a heading where a site, family or subgroup begins, its findings, and after a subgroup and a family their
+    pooled estimates. One pass over plain values: rows without a subgroup are in none, as in a groupby."""
     by_key = {(p.site, p.subgroup): p for p in pooled}
     lines: list[_Line] = []
-    for site, section in rows.groupby("site", sort=False):
-        lines.append(_Line("site", site))
-        for family, block in section.groupby("family", sort=False):
-            lines.append(_Line("family", FAMILY_TITLES[family]))
-            for subgroup, part in block.groupby("subgroup", sort=False):
-                lines.append(_Line("subgroup", subgroup))
-                for _, row in part.iterrows():
-                    text = _estimate_text(measure, row["estimate"], row["ci_low"], row["ci_high"])
-                    lines.append(_Line("finding", _study_label(row), text, row=row))
-                found = by_key.get((site, f"{subgroup} ({family})"))
-                if found:
-                    lines.append(_Line("pooled", f"Pooled: {subgroup}", _pooled_text(measure, found), pooled=found))
-            found = by_key.get((site, f"{meta_analysis.ALL} {family}"))
-            if found:
-                lines.append(_Line("pooled", f"Pooled: all {family}", _pooled_text(measure, found), pooled=found))
+    site = family = subgroup = None
+
+    def add_pooled(key: str, label: str) -> None:
+        found = by_key.get((site, key))
+        if found:
+            lines.append(_Line("pooled", f"Pooled: {label}", _pooled_text(measure, found), pooled=found))
+
+    def close(whole_family: bool) -> None:
+        if subgroup is not None:
+            add_pooled(f"{subgroup} ({family})", subgroup)
+            if whole_family:
+                add_pooled(f"{meta_analysis.ALL} {family}", f"all {family}")
+
+    values = zip(rows.index, rows["site"], rows["family"], rows["subgroup"], rows["study_id"], rows["year"],
+                 rows["integrity"], rows["estimate"], rows["ci_low"], rows["ci_high"])
+    for index, row_site, row_family, row_subgroup, study, year, integrity, estimate, low, high in values:
+        if pd.isna(row_subgroup):
+            continue
+        if row_site != site or row_family != family:
+            close(whole_family=True)
+            if row_site != site:
+                lines.append(_Line("site", row_site))
+            lines.append(_Line("family", FAMILY_TITLES[row_family]))
+            site, family, subgroup = row_site, row_family, None
+        if row_subgroup != subgroup:
+            close(whole_family=False)
+            subgroup = row_subgroup
+            lines.append(_Line("subgroup", subgroup))
+        lines.append(_Line("finding", _study_label(study, year, integrity), _estimate_text(measure, estimate, low, high),
+                           index=index))
+    close(whole_family=True)
     return lines
 
 
@@ -119,7 +138,7 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
     lines = _lines(rows, pooled, measure)
     positions = {id(line): number for number, line in enumerate(lines)}
     findings = [line for line in lines if line.kind == "finding"]
-    table = pd.DataFrame([line.row for line in findings])
+    table = rows.loc[[line.index for line in findings]]
     y = [positions[id(line)] for line in findings]
     se = np.array([effect_sizes.standard_error(measure, lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])])
     weight = 1 / np.square(se)  # NaN for an estimate printed without its CI: drawn at the smallest size
