@@ -155,7 +155,8 @@ def pooled_table(rows: pd.DataFrame, measure: str, method: str = DEFAULT_METHOD)
     """Pooled estimates per site and design family: one per subgroup of two or more studies, and one for all
     subgroups together when they are more than one. A single study is not pooled; meta-analyses never are."""
     results: list[Pooled] = []
-    pooled = rows[rows["pooled"]]
+    pooled = rows.loc[rows["pooled"].to_numpy(dtype=bool), ["site", "family", "subgroup", "study_id", "estimate",
+                                                             "ci_low", "ci_high"]]
     for (site, family), block in pooled.groupby(["site", "family"], sort=False):
         subgroups = list(dict.fromkeys(block["subgroup"]))
         for subgroup in subgroups:

@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 
 from kviz import effect_sizes, meta_analysis, schema
 from kviz.charts.style import (
-    AXIS_COLOUR, BASE_FONT_SIZE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, TEXT_COLOUR, empty_figure, escape, hover_texts,
-    marker_style, slide_figure,
+    AXIS_COLOUR, BASE_FONT_SIZE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, TEXT_COLOUR, counts_text, empty_figure, escape,
+    hover_texts, marker_style, slide_figure,
 )
 
 ROW_HEIGHT = 26
@@ -104,6 +104,11 @@ def _lines(rows: pd.DataFrame, pooled: list[meta_analysis.Pooled], measure: str)
     return lines
 
 
+def _labels(codes: pd.Series, label, hidden: str = "") -> list[str]:
+    """Each code's label ('' for a missing code and for `hidden`)."""
+    return ["" if pd.isna(code) or code == hidden else label(code) for code in codes.tolist()]
+
+
 def _axis_label(line: _Line) -> str:
     text = escape(line.label)
     return {"site": f"<b>{text}</b>", "family": f"<b><i>{text}</i></b>", "subgroup": f"<i>{text}</i>",
@@ -144,18 +149,17 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
     weight = 1 / np.square(se)  # NaN for an estimate printed without its CI: drawn at the smallest size
     sizes = np.nan_to_num(8 + 16 * np.sqrt(weight / np.nanmax(weight)), nan=8.0) if np.isfinite(weight).any() else np.full(len(se), 8.0)
     fills = np.where(table["pooled"], ESTIMATE_COLOUR, NOT_POOLED_COLOUR).tolist()
+    turned = "printed as less vs more vitamin K; shown the other way"
     hover = hover_texts(
         table["headline"],
-        [("Study", pd.Series([line.label for line in findings], index=table.index)),
-         ("Estimate (95% CI)", pd.Series([line.numbers for line in findings], index=table.index)),
-         ("Turned round", table["reoriented"].map({True: "printed as less vs more vitamin K; shown the other way",
-                                                     False: ""})),
+        [("Study", [line.label for line in findings]),
+         ("Estimate (95% CI)", [line.numbers for line in findings]),
+         ("Turned round", [turned if reoriented else "" for reoriented in table["reoriented"].tolist()]),
          ("As printed", table["effect_size"]),
-         (schema.LABELS["n_participants"], table["n_participants"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}")),
-         (schema.LABELS["design"], table["design"].map(schema.DESIGN.label)),
-         (schema.LABELS["k_form"], table["k_form"].map(schema.K_FORM.label)),
-         (schema.LABELS["d3"], table["d3"].map(schema.D3.label)),
-         (schema.LABELS["integrity"], table["integrity"].map(lambda c: "" if c == "ok" or pd.isna(c) else schema.INTEGRITY.label(c))),
+         (schema.LABELS["n_participants"], counts_text(table["n_participants"])),
+         *[(schema.LABELS[column], _labels(table[column], schema.VOCABULARIES[column].label))
+           for column in ("design", "k_form", "d3")],
+         (schema.LABELS["integrity"], _labels(table["integrity"], schema.INTEGRITY.label, hidden="ok")),
          ("Not pooled", table["not_pooled"])],
     )
     traces = [dict(

@@ -151,18 +151,21 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def _wrapped_texts(values: pd.Series, width: int = HOVER_WIDTH) -> list[str]:
-    """`wrapped` for each value of a column as text, computed once per distinct value."""
-    texts = values.astype(str).tolist()
+def _wrapped_texts(values: pd.Series | Sequence, width: int = HOVER_WIDTH) -> list[str]:
+    """`wrapped` for each value of a column (or list) as text, missing values as '', computed once per distinct
+    value."""
+    texts = [("" if pd.isna(value) else str(value)) for value in
+             (values.tolist() if isinstance(values, pd.Series) else values)]
     lookup = {text: wrapped(text, width) for text in set(texts)}
     return [lookup[text] for text in texts]
 
 
-def hover_texts(heading: pd.Series, fields: Sequence[tuple[str, pd.Series]]) -> list[str]:
-    """Hover text per row: `heading` in bold, then 'Label: value' for each field whose value is not empty.
+def hover_texts(heading: pd.Series | Sequence, fields: Sequence[tuple[str, pd.Series | Sequence]]) -> list[str]:
+    """Hover text per row: `heading` in bold, then 'Label: value' for each field (a column or a list of the same
+    length) whose value is not empty.
 
     Plain lists, not Series arithmetic: a few string joins per row cost less than a pandas operation per field."""
-    labelled = [(f"<br>{escape(label)}: ", _wrapped_texts(column.fillna(""))) for label, column in fields]
+    labelled = [(f"<br>{escape(label)}: ", _wrapped_texts(column)) for label, column in fields]
     return [
         "".join([f"<b>{title}</b>", *(prefix + values[i] for prefix, values in labelled if values[i])])
         for i, title in enumerate(_wrapped_texts(heading))

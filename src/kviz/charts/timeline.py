@@ -58,7 +58,9 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
     traces: list[dict] = []
     dates, y_positions = points[schema.PUBLISHED_DATE].to_numpy(), points["y_position"].to_numpy()
     selections, hovers = points[["finding_id", "study_id"]].to_numpy(), points["hover"].to_numpy()
-    parts = points.groupby([points["direction"].astype(str), points["design"].astype(str)], sort=False).indices
+    parts: dict[tuple[str, str], list[int]] = {}  # the positions of each (direction, design)'s points
+    for position, key in enumerate(zip(points["direction"].astype(str).tolist(), points["design"].astype(str).tolist())):
+        parts.setdefault(key, []).append(position)
     for number, direction in enumerate(present_codes(points, "direction")):
         label = escape(schema.DIRECTION.label(direction))
         traces.append(dict(  # the legend entry: a colour swatch, since marker shapes stand for designs here
@@ -117,14 +119,20 @@ def _timeline_points(dated: pd.DataFrame, y: str, rows_order: list[str]) -> pd.D
     """What the timeline draws of the dated rows (their date, ids, direction and design), with a jittered y position
     and the hover text."""
     points = dated[[schema.PUBLISHED_DATE, "finding_id", "study_id", "direction", "design"]].copy()
-    row_index = dated[y].astype(str).map({code: i for i, code in enumerate(rows_order)})
+    row_of = {code: i for i, code in enumerate(rows_order)}
+    row_index = np.array([row_of.get(code, -1) for code in dated[y].astype(str).tolist()], dtype=np.int64)
     dates = points[schema.PUBLISHED_DATE].dt
-    month = dates.year * 12 + dates.month
-    group = points.groupby([row_index, month], sort=False)
-    rank = group.cumcount()
-    size = group["finding_id"].transform("size")
+    month = (dates.year * 12 + dates.month).to_numpy(dtype=np.int64)
+    # Each finding's rank among those sharing its row and month (in row order), and how many share them.
+    group, _ = pd.factorize(row_index * (month.max() + 1) + month)
+    size = np.bincount(group)[group]
+    first_of_group = np.concatenate([[0], np.cumsum(np.bincount(group))[:-1]])
+    in_group_order = np.argsort(group, kind="stable")
+    rank = np.empty(len(group), dtype=np.int64)
+    rank[in_group_order] = np.arange(len(group)) - first_of_group[group[in_group_order]]
     step = np.minimum(JITTER_STEP, JITTER_SPAN / np.maximum(size - 1, 1))
-    points["y_position"] = row_index + (rank - (size - 1) / 2) * step
+    # A row without a value on the y axis has no place on it (it is not drawn).
+    points["y_position"] = np.where(row_index >= 0, row_index + (rank - (size - 1) / 2) * step, np.nan)
     published = dated["published"].map({p: _month_text(p) for p in dated["published"].unique().tolist()})
     points["hover"] = hover_texts(
         dated["headline"],
