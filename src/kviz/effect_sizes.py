@@ -70,13 +70,13 @@ def _effect_text(measure, estimate, ci_low, ci_high, unit, contrast) -> str:
 
 def effect_texts(frame: pd.DataFrame) -> pd.Series:
     """`effect_text` for every row, '' where there is no numeric result (one pass over the distinct results)."""
-    present = frame["estimate"].notna() & frame["measure"].notna()
-    texts = pd.Series("", index=frame.index, dtype=object)
+    present = (frame["estimate"].notna() & frame["measure"].notna()).to_numpy(dtype=bool)
+    texts = np.full(len(frame), "", dtype=object)
     if present.any():
-        rows = list(frame.loc[present, list(_EFFECT_COLUMNS)].itertuples(index=False, name=None))
+        rows = list(zip(*(frame[column].to_numpy(dtype=object)[present] for column in _EFFECT_COLUMNS)))
         lookup = {row: _effect_text(*row) for row in set(rows)}
         texts[present] = [lookup[row] for row in rows]
-    return texts
+    return pd.Series(texts, index=frame.index, dtype=object)
 
 
 def oriented(rows: pd.DataFrame) -> pd.DataFrame:

@@ -86,6 +86,22 @@ def test_effect_direction_plot_caps_to_the_most_recent_publications(frame_of):
     assert f"Author{count - 1} {1950 + count - 1}" in labels and "Author0 1950" not in labels
 
 
+def test_effect_direction_plot_gives_a_publication_one_marker_per_design_and_outcome(frame_of):
+    """Its rows that disagree make one 'mixed' marker, sized and described by the largest n and by every headline."""
+    fig = effect_direction_plot.effect_direction_plot(frame_of([
+        {"study_id": "a", "direction": "benefit", "n_participants": "40", "headline": "First"},
+        {"study_id": "a", "direction": "harm", "n_participants": "1200", "headline": "Second"},
+        {"study_id": "a", "direction": "harm", "outcome": "fracture", "n_participants": "", "headline": "Third"},
+        {"study_id": "b", "direction": "benefit", "n_participants": "", "headline": "Fourth"},
+    ]))
+    markers = {trace.name: trace for trace in point_traces(fig)}
+    mixed = markers[style.escape(schema.DIRECTION.label(stats.MIXED))]
+    assert len(mixed.x) == 1 and "First | Second" in mixed.hovertext[0] and "1,200" in mixed.hovertext[0]
+    assert list(mixed.marker.size) == [schema.sample_size_band(1200)[1]]
+    assert len(markers[style.escape(schema.DIRECTION.label("harm"))].x) == 1  # the same publication, on fracture
+    assert len(markers[style.escape(schema.DIRECTION.label("benefit"))].x) == 1
+
+
 def test_effect_direction_plot_labels_tell_publications_apart(frame_of):
     rows = [{"study_id": "a", "published": "2011-01", "citation": "Site page one"},
             {"study_id": "b", "published": "2011-05", "citation": "Site page two"},

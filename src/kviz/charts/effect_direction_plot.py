@@ -102,29 +102,44 @@ def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
-    """One cell per (publication, design, outcome): its direction, largest known n, forms, headlines and the
-    numeric results (estimate and 95% CI) its rows carry."""
-    keys = ["study_id", "design", "outcome"]
-    directions = stats.study_directions(effect, by=["design"]).astype({"design": str, "outcome": str})
-    # Each cell's largest n and its distinct texts in row order: one pass in plain Python (a groupby with Python
-    # aggregations cost a call per cell and column, and merging the results back two more table copies).
-    details: dict[tuple[str, str, str], list] = {}
-    rows = zip(zip(*(effect[key].astype(str).tolist() for key in keys)), effect["n_participants"],
-               effect["headline"], effect["k_form"].astype(str), effect_sizes.effect_texts(effect))
-    for cell, n, headline, form, effect_text in rows:
-        detail = details.setdefault(cell, [pd.NA, {}, {}, {}])
-        if pd.notna(n) and (pd.isna(detail[0]) or n > detail[0]):
-            detail[0] = n
-        detail[1][headline] = detail[2][form] = None
+    """One cell per (publication, design, outcome), sorted by them: its direction (rows that disagree: mixed, as
+    `stats.study_directions` decides), largest known n, forms, headlines and the numeric results (estimate and 95%
+    CI) its rows carry.
+
+    One pass in plain Python over the rows with a direction: a groupby with Python aggregations cost a call per cell
+    and column, and merging its results back two more table copies. A row missing a key is in no cell.
+    """
+    cells: dict[tuple[str, str, str], list] = {}
+    rows = zip(effect["study_id"].tolist(), effect["design"].tolist(), effect["outcome"].tolist(),
+               effect["direction"].tolist(), effect["n_participants"], effect["headline"],
+               effect["k_form"].astype(str), effect_sizes.effect_texts(effect))
+    for study, design, outcome, direction, n, headline, form, effect_text in rows:
+        if not (isinstance(study, str) and isinstance(design, str) and isinstance(outcome, str)):
+            continue
+        cell = cells.get((study, design, outcome))
+        if cell is None:
+            cell = cells[(study, design, outcome)] = [direction, pd.NA, {}, {}, {}]
+        elif cell[0] != direction:
+            cell[0] = stats.MIXED
+        if pd.notna(n) and (pd.isna(cell[1]) or n > cell[1]):
+            cell[1] = n
+        cell[2][headline] = cell[3][form] = None
         if effect_text:
-            detail[3][effect_text] = None
-    found = [details[cell] for cell in zip(*(directions[key].tolist() for key in keys))]
-    return directions.assign(
-        n=pd.array([n for n, *_ in found], dtype=effect["n_participants"].dtype),
-        headline=pd.array([" | ".join(headlines) for _, headlines, _, _ in found], dtype="str"),
-        k_form=pd.array([", ".join(schema.K_FORM.label(form) for form in forms) for _, _, forms, _ in found], dtype="str"),
-        effect=pd.array([" | ".join(effects) for *_, effects in found], dtype="str"),
-    )
+            cell[4][effect_text] = None
+    design_rank = {code: i for i, code in enumerate(schema.DESIGN.codes)}
+    outcome_rank = {code: i for i, code in enumerate(schema.OUTCOME.codes)}
+    keys = sorted(cells, key=lambda key: (key[0], design_rank[key[1]], outcome_rank[key[2]]))
+    found = [cells[key] for key in keys]
+    return pd.DataFrame({
+        "study_id": pd.array([study for study, _, _ in keys], dtype="str"),
+        "design": pd.array([design for _, design, _ in keys], dtype="str"),
+        "outcome": pd.array([outcome for _, _, outcome in keys], dtype="str"),
+        "direction": pd.Categorical([cell[0] for cell in found], categories=schema.DIRECTION.codes, ordered=True),
+        "n": pd.array([cell[1] for cell in found], dtype=effect["n_participants"].dtype),
+        "headline": pd.array([" | ".join(cell[2]) for cell in found], dtype="str"),
+        "k_form": pd.array([", ".join(schema.K_FORM.label(form) for form in cell[3]) for cell in found], dtype="str"),
+        "effect": pd.array([" | ".join(cell[4]) for cell in found], dtype="str"),
+    })
 
 
 NOT_EVIDENCE_MARK = " ◦"  # after the label of a publication counted only because count_all brought it back
