@@ -153,33 +153,38 @@ def study_directions(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFram
     categoricals for outcome and direction).
     """
     keys = ["study_id", *by, "outcome"]
-    effect = frame.loc[_has_effect(frame), [*keys, "direction"]]
     # One integer per group from the key columns' sorted codes: numpy's unique on it is a sorted groupby without
-    # pandas' per-group machinery (this runs in most charts, for the first visitor of every view).
-    columns = [_sorted_codes(effect[key]) for key in keys]
-    codes = np.array([code for code, _ in columns], dtype=np.int64).reshape(len(keys), len(effect))
+    # pandas' per-group machinery (this runs in most charts, for the first visitor of every view). The columns are
+    # read as arrays: no table of the rows with an effect is made.
+    has_effect = _has_effect(frame)
+    columns = [_sorted_codes(frame[key], has_effect) for key in keys]
+    codes = np.array([code for code, _ in columns], dtype=np.int64).reshape(len(keys), int(has_effect.sum()))
     known = (codes >= 0).all(axis=0)  # like groupby: a row missing a key is in no group
     codes = codes[:, known]
-    direction = effect["direction"].cat.codes.to_numpy().astype(np.int64)[known]
+    direction = frame["direction"].cat.codes.to_numpy()[has_effect].astype(np.int64)[known]
     group = np.ravel_multi_index(codes, [max(len(values), 1) for _, values in columns])
     groups, first_row, row_group = np.unique(group, return_index=True, return_inverse=True)
     directions = len(schema.DIRECTION.codes)
     distinct_per_group = np.bincount(np.unique(row_group * directions + direction) // directions, minlength=len(groups))
     result = pd.DataFrame({key: values.take(row_codes[first_row])
                            for key, row_codes, (_, values) in zip(keys, codes, columns)})
+    # Outcomes as the schema's categorical: its codes looked up once per category.
+    in_schema = pd.Index(schema.OUTCOME.codes).get_indexer(np.asarray(columns[-1][1]).astype(str))
+    result["outcome"] = pd.Categorical.from_codes(in_schema[codes[-1][first_row]], categories=schema.OUTCOME.codes,
+                                                  ordered=True)
     chosen = np.where(distinct_per_group > 1, schema.DIRECTION.codes.index(MIXED), direction[first_row])
-    result["outcome"] = pd.Categorical(result["outcome"].astype(str), categories=schema.OUTCOME.codes, ordered=True)
     result["direction"] = pd.Categorical.from_codes(chosen, categories=schema.DIRECTION.codes, ordered=True)
     return result
 
 
-def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index | pd.Categorical]:
-    """A key column as integer codes in groupby's sorted order (-1 for missing), and the values they stand for
-    (a categorical column keeps its categorical type)."""
+def _sorted_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index | pd.Categorical]:
+    """A key column (its `rows`, a boolean mask; all by default) as integer codes in groupby's sorted order (-1 for
+    missing), and the values they stand for (a categorical column keeps its categorical type)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         values = pd.Categorical.from_codes(np.arange(len(column.cat.categories)), dtype=column.dtype)
-        return column.cat.codes.to_numpy(), values
-    return pd.factorize(column, sort=True)
+        codes = column.cat.codes.to_numpy()
+        return (codes if rows is None else codes[rows]), values
+    return pd.factorize(column if rows is None else column[rows], sort=True)
 
 
 def direction_table(frame: pd.DataFrame) -> pd.DataFrame:
