@@ -192,7 +192,8 @@ def direction_table(frame: pd.DataFrame) -> pd.DataFrame:
     order), counted from study_directions' category codes."""
     directions = study_directions(frame)
     outcomes, names = schema.OUTCOME.codes, schema.DIRECTION.codes
-    pair = directions["outcome"].cat.codes.to_numpy().astype(np.int64) * len(names) + directions["direction"].cat.codes.to_numpy()
+    outcome = directions["outcome"].cat.codes.to_numpy().astype(np.int64)
+    pair = (outcome * len(names) + directions["direction"].cat.codes.to_numpy())[outcome >= 0]
     grid = np.bincount(pair, minlength=len(outcomes) * len(names)).reshape(len(outcomes), len(names))
     observed = grid.sum(axis=1) > 0
     index = pd.CategoricalIndex(np.array(outcomes)[observed], dtype=directions["outcome"].dtype, name="outcome")

@@ -106,7 +106,8 @@ def _left_out_note(frame: pd.DataFrame, split: str) -> str:
         ("k_form", schema.K_FORM, [c for f in schema.COMPARED_K_FAMILIES for c in schema.k_forms_of_family(f)])
         if split == "k_family" else ("d3", schema.D3, list(schema.COMPARED_D3))
     )
-    left_out = stats.effect_rows(frame.loc[~frame[column].isin(compared).to_numpy(dtype=bool), ["direction", column, "study_id"]])
+    outside = ~frame[column].isin(compared).to_numpy(dtype=bool)
+    left_out = stats.effect_rows(frame.loc[outside, ["direction", column, "study_id"]])
     if left_out.empty:
         return ""
     present = [code for code in vocabulary.codes if code in set(left_out[column].astype(str))]

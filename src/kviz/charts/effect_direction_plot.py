@@ -76,7 +76,8 @@ def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> lis
     if repeated:
         dates = publications["date"].to_numpy()
         undated = np.isnat(dates)
-        in_date_order = sorted(range(len(studies)), key=lambda i: (undated[i], 0 if undated[i] else dates[i], studies[i]))
+        in_date_order = sorted(range(len(studies)),
+                               key=lambda i: (undated[i], 0 if undated[i] else dates[i], studies[i]))
         numbers: Counter = Counter()
         for i in in_date_order:
             label = labels[i]
@@ -97,7 +98,8 @@ def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
     """The `limit` most recent publications (undated ones last, ties by study_id for a stable choice)."""
     dates, studies = publications["date"].to_numpy(), publications.index.tolist()
     undated = np.isnat(dates)
-    newest_first = sorted(range(len(studies)), key=lambda i: (undated[i], 0 if undated[i] else -dates[i].astype(np.int64), studies[i]))
+    newest_first = sorted(range(len(studies)),
+                          key=lambda i: (undated[i], 0 if undated[i] else -dates[i].astype(np.int64), studies[i]))
     return publications.iloc[newest_first[:limit]]
 
 

@@ -59,7 +59,8 @@ def timeline(frame: pd.DataFrame, y: str = "outcome", subtitle: str = "") -> go.
     dates, y_positions = points[schema.PUBLISHED_DATE].to_numpy(), points["y_position"].to_numpy()
     selections, hovers = points[["finding_id", "study_id"]].to_numpy(), points["hover"].to_numpy()
     parts: dict[tuple[str, str], list[int]] = {}  # the positions of each (direction, design)'s points
-    for position, key in enumerate(zip(points["direction"].astype(str).tolist(), points["design"].astype(str).tolist())):
+    keys = zip(points["direction"].astype(str).tolist(), points["design"].astype(str).tolist())
+    for position, key in enumerate(keys):
         parts.setdefault(key, []).append(position)
     for number, direction in enumerate(present_codes(points, "direction")):
         label = escape(schema.DIRECTION.label(direction))
