@@ -90,8 +90,8 @@ def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> lis
 
 def _edp_publications(effect: pd.DataFrame) -> pd.DataFrame:
     """Per publication (indexed by study_id): earliest date and year of its rows with an effect direction."""
-    grouped = effect.groupby("study_id")
-    return pd.DataFrame({"date": grouped[schema.PUBLISHED_DATE].min(), "year": grouped[schema.YEAR].min()})
+    earliest = effect[["study_id", schema.PUBLISHED_DATE, schema.YEAR]].groupby("study_id").min()
+    return earliest.rename(columns={schema.PUBLISHED_DATE: "date", schema.YEAR: "year"})
 
 
 def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -174,18 +174,18 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     cells = _edp_cells(effect)
     rows = _edp_rows(cells, publications)
     columns = outcome_order(cells["outcome"], include_key=True)
+    # Plain arrays from here, each direction's markers taken by position: no sub-frame per direction.
     row_of = {(study, design): (row, label) for study, design, row, label
               in zip(rows["study_id"], rows["design"], rows["row"], rows["label"])}
-    placed = [row_of[key] for key in zip(cells["study_id"], cells["design"])]
-    cells = cells.assign(row=np.array([row for row, _ in placed], dtype=np.int64), label=[label for _, label in placed])
-    cells["column"] = cells["outcome"].map({code: i for i, code in enumerate(columns)})
-    cells["size"] = [schema.sample_size_band(None if pd.isna(n) else int(n))[1] for n in cells["n"]]
-
-    label_x = len(columns) - 0.3
-    # Plain arrays, each direction's markers taken by position: no sub-frame per direction.
-    x, y, sizes = cells["column"].to_numpy(), cells["row"].to_numpy(), np.array(cells["size"].tolist())
-    selections, hover = cells[["study_id", "outcome"]].to_numpy(), np.array(_edp_hover(cells), dtype=object)
+    placed = [row_of[key] for key in zip(cells["study_id"].tolist(), cells["design"].tolist())]
+    column_of = {code: i for i, code in enumerate(columns)}
+    x = np.array([column_of[outcome] for outcome in cells["outcome"].tolist()], dtype=np.int64)
+    y = np.array([row for row, _ in placed], dtype=np.int64)
+    sizes = np.array([schema.sample_size_band(None if pd.isna(n) else int(n))[1] for n in cells["n"]])
+    selections = cells[["study_id", "outcome"]].to_numpy()
+    hover = np.array(_edp_hover(cells, [label for _, label in placed]), dtype=object)
     directions = cells["direction"].to_numpy()
+    label_x = len(columns) - 0.3
     traces = []
     for direction in schema.EFFECT_DIRECTIONS:
         part = directions == direction
@@ -239,10 +239,14 @@ def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
 
 
 def _design_groups(rows: pd.DataFrame, label_x: float) -> tuple[list[dict], list[dict]]:
-    """Each design's block of rows: a shade in its schema colour, and its name at the right."""
+    """Each design's block of rows (its rows are consecutive): a shade in its schema colour, and its name at the
+    right."""
+    blocks: dict[str, list[int]] = {}  # design: [first row, last row]
+    for design, row in zip(rows["design"].tolist(), rows["row"].tolist()):
+        blocks.setdefault(design, [row, row])[1] = row
     shapes, labels = [], []
-    for design, block in rows.groupby("design", sort=False):
-        top, bottom = block["row"].min() - 0.5, block["row"].max() + 0.5
+    for design, (first, last) in blocks.items():
+        top, bottom = first - 0.5, last + 0.5
         shapes.append(dict(
             type="rect", xref="paper", x0=0, x1=1, y0=top, y1=bottom,
             fillcolor=schema.DESIGN.colours[design], line=dict(width=0), layer="below",
@@ -254,9 +258,10 @@ def _design_groups(rows: pd.DataFrame, label_x: float) -> tuple[list[dict], list
     return shapes, labels
 
 
-def _edp_hover(cells: pd.DataFrame) -> list[str]:
+def _edp_hover(cells: pd.DataFrame, labels: list[str]) -> list[str]:
+    """Each cell's hover text, headed by its row's label."""
     return hover_texts(
-        cells["label"],
+        labels,
         category_fields(cells, ("design", "outcome", "direction"))
         + [
             (schema.K_FORM.title, cells["k_form"]),
