@@ -37,6 +37,7 @@ DEFAULT_METHOD = "pm"
 GROUPINGS: dict[str, str] = {"k_form": "Vitamin K form", "d3": "Vitamin D3", "design": "Study design"}
 ALL = "All"
 TRIALS, OBSERVATIONAL, META = "trials", "observational", "meta-analyses"
+FAMILY_ORDER: dict[str, int] = {TRIALS: 0, OBSERVATIONAL: 1, META: 2}  # the forest plot's order
 DESIGN_FAMILIES: dict[str, str] = {"rct": TRIALS, "trial": TRIALS, "cohort": OBSERVATIONAL,
                                    "observational": OBSERVATIONAL, "meta_analysis": META}
 NOT_POOLED_REASONS = {
@@ -118,37 +119,53 @@ def forest_rows(frame: pd.DataFrame, outcome: str, measure: str, by: str = "k_fo
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
-    rows = frame[(frame["outcome"] == outcome) & (frame["measure"] == measure) & frame["estimate"].notna()]
-    rows = effect_sizes.oriented(rows)
-    rows["site"] = [effect_sizes.site_group(outcome, site, unit) for site, unit in zip(rows["site"], rows["unit"])]
-    rows["family"] = [DESIGN_FAMILIES.get(design, OBSERVATIONAL) for design in rows["design"].astype(str).tolist()]
-    vocabulary = schema.VOCABULARIES[by]
-    rows["subgroup"] = rows[by].astype(str).map(vocabulary.labels)
-    rows["subgroup_order"] = rows[by].cat.codes
-    # The first reason that applies, tested in this order (plain arrays: these are a handful of rows, where each
-    # pandas operation costs more than its work).
-    family = rows["family"].to_numpy()
+    chosen = ((frame["outcome"] == outcome) & (frame["measure"] == measure) & frame["estimate"].notna()).to_numpy(
+        dtype=bool, na_value=False)
+    # Everything but the results is worked out on the few columns it reads (a handful of rows, where a pandas
+    # operation costs more than its work); the chosen rows are then taken once, already in their sorted order.
+    columns = ["site", "unit", "design", "k_form", "d3", "integrity", "blinding", "study_id", "ci_low", "ci_high",
+               schema.PUBLISHED_DATE, "finding_id"]
+    part = frame.loc[chosen, columns + ([] if by in columns else [by])]
+    sites = [effect_sizes.site_group(outcome, site, unit) for site, unit in zip(part["site"], part["unit"])]
+    family = np.array([DESIGN_FAMILIES.get(design, OBSERVATIONAL) for design in part["design"].astype(str).tolist()],
+                      dtype=object)
+    subgroups = part[by].astype(str).map(schema.VOCABULARIES[by].labels).tolist()
+    subgroup_order = part[by].cat.codes.to_numpy()
+    # The first reason that applies, tested in this order; then, of the rows left, a study's later rows in the file.
     tests = [
-        ("no_ci", rows["ci_low"].isna().to_numpy() | rows["ci_high"].isna().to_numpy()),
-        ("vitamin_d_only", ((rows["k_form"] == "none") | (rows["d3"] == "d3_only")).to_numpy(dtype=bool, na_value=False)),
+        ("no_ci", part["ci_low"].isna().to_numpy() | part["ci_high"].isna().to_numpy()),
+        ("vitamin_d_only", ((part["k_form"] == "none") | (part["d3"] == "d3_only")).to_numpy(dtype=bool, na_value=False)),
         ("meta_analysis", family == META),
-        ("flagged", rows["integrity"].isin(schema.FLAGGED).to_numpy(dtype=bool) if exclude_flagged else None),
-        ("open_label", (rows["blinding"] == "open_label").to_numpy(dtype=bool, na_value=False)
+        ("flagged", part["integrity"].isin(schema.FLAGGED).to_numpy(dtype=bool) if exclude_flagged else None),
+        ("open_label", (part["blinding"] == "open_label").to_numpy(dtype=bool, na_value=False)
          if exclude_open_label else None),
     ]
-    reasons = np.full(len(rows), "", dtype=object)
+    reasons = np.full(len(part), "", dtype=object)
     for reason, applies in tests:
         if applies is not None:
             reasons[(reasons == "") & applies] = NOT_POOLED_REASONS[reason]
-    candidates = rows.loc[reasons == "", ["site", "family", "subgroup", "study_id"]]
-    repeated = candidates.duplicated(keep="first").to_numpy()
-    reasons[np.flatnonzero(reasons == "")[repeated]] = NOT_POOLED_REASONS["same_study"]
-    rows["not_pooled"] = pd.Series(reasons, index=rows.index, dtype=object)
-    rows["pooled"] = reasons == ""
-    family_order = {TRIALS: 0, OBSERVATIONAL: 1, META: 2}
-    rows["family_order"] = [family_order[name] for name in family]
-    return rows.sort_values(["site", "family_order", "subgroup_order", schema.PUBLISHED_DATE, "finding_id"],
-                            na_position="last")
+    seen: set[tuple] = set()
+    keys = zip(sites, family, [None if pd.isna(label) else label for label in subgroups], part["study_id"].tolist())
+    for position, key in enumerate(keys):
+        if reasons[position] == "":
+            if key in seen:
+                reasons[position] = NOT_POOLED_REASONS["same_study"]
+            seen.add(key)
+    family_order = np.array([FAMILY_ORDER[name] for name in family], dtype=np.int64)
+    dates = part[schema.PUBLISHED_DATE].to_numpy()
+    undated = np.isnat(dates)
+    finding_ids = part["finding_id"].tolist()
+    order = sorted(range(len(part)), key=lambda i: (sites[i], family_order[i], subgroup_order[i], undated[i],
+                                                    0 if undated[i] else dates[i], finding_ids[i]))
+    rows = effect_sizes.oriented(frame.iloc[np.flatnonzero(chosen)[order]])
+    rows["site"] = [sites[i] for i in order]
+    rows["family"] = pd.array(family[order].tolist(), dtype="str")
+    rows["subgroup"] = pd.array([subgroups[i] for i in order], dtype="str")
+    rows["subgroup_order"] = subgroup_order[order]
+    rows["not_pooled"] = pd.Series(reasons[order], index=rows.index, dtype=object)
+    rows["pooled"] = reasons[order] == ""
+    rows["family_order"] = family_order[order]
+    return rows
 
 
 def pooled_table(rows: pd.DataFrame, measure: str, method: str = DEFAULT_METHOD) -> list[Pooled]:
