@@ -109,7 +109,7 @@ def counted_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataF
     By default only evidence about vitamin K; with `count_all` every row, and the note names what is not evidence.
     """
     reasons = not_evidence_reason(frame)
-    outside = reasons[_has_effect(frame) & (reasons.to_numpy() != "")]
+    outside = reasons[has_effect(frame) & (reasons.to_numpy() != "")]
     per_reason = outside.value_counts()
     parts = ", ".join(f"{int(per_reason[key])} {label}" for key, label in NOT_EVIDENCE_REASONS.items()
                       if per_reason.get(key, 0))
@@ -139,10 +139,11 @@ def voting_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataFr
 
 def effect_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows that carry a direction of effect (not 'no effect stated')."""
-    return frame[_has_effect(frame)]
+    return frame[has_effect(frame)]
 
 
-def _has_effect(frame: pd.DataFrame) -> np.ndarray:
+def has_effect(frame: pd.DataFrame) -> np.ndarray:
+    """Per row, whether it carries a direction of effect (a boolean array: `effect_rows` without the copy)."""
     return frame["direction"].isin(schema.EFFECT_DIRECTIONS).to_numpy(dtype=bool)
 
 
@@ -156,12 +157,12 @@ def study_directions(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFram
     # One integer per group from the key columns' sorted codes: numpy's unique on it is a sorted groupby without
     # pandas' per-group machinery (this runs in most charts, for the first visitor of every view). The columns are
     # read as arrays: no table of the rows with an effect is made.
-    has_effect = _has_effect(frame)
-    columns = [_sorted_codes(frame[key], has_effect) for key in keys]
-    codes = np.array([code for code, _ in columns], dtype=np.int64).reshape(len(keys), int(has_effect.sum()))
+    with_effect = has_effect(frame)
+    columns = [_sorted_codes(frame[key], with_effect) for key in keys]
+    codes = np.array([code for code, _ in columns], dtype=np.int64).reshape(len(keys), int(with_effect.sum()))
     known = (codes >= 0).all(axis=0)  # like groupby: a row missing a key is in no group
     codes = codes[:, known]
-    direction = frame["direction"].cat.codes.to_numpy()[has_effect].astype(np.int64)[known]
+    direction = frame["direction"].cat.codes.to_numpy()[with_effect].astype(np.int64)[known]
     group = np.ravel_multi_index(codes, [max(len(values), 1) for _, values in columns])
     groups, first_row, row_group = np.unique(group, return_index=True, return_inverse=True)
     directions = len(schema.DIRECTION.codes)

@@ -106,12 +106,13 @@ def _left_out_note(frame: pd.DataFrame, split: str) -> str:
         ("k_form", schema.K_FORM, [c for f in schema.COMPARED_K_FAMILIES for c in schema.k_forms_of_family(f)])
         if split == "k_family" else ("d3", schema.D3, list(schema.COMPARED_D3))
     )
-    outside = ~frame[column].isin(compared).to_numpy(dtype=bool)
-    left_out = stats.effect_rows(frame.loc[outside, ["direction", column, "study_id"]])
-    if left_out.empty:
+    left_out = ~frame[column].isin(compared).to_numpy(dtype=bool) & stats.has_effect(frame)
+    if not left_out.any():
         return ""
-    present = [code for code in vocabulary.codes if code in set(left_out[column].astype(str))]
-    return f"Not shown: {plural(left_out['study_id'].nunique(), 'publication')} ({', '.join(map(vocabulary.label, present))})"
+    in_left_out = {str(code) for code in frame[column].to_numpy()[left_out]}
+    present = [code for code in vocabulary.codes if code in in_left_out]
+    publications = len({study for study in frame["study_id"].to_numpy()[left_out] if pd.notna(study)})
+    return f"Not shown: {plural(publications, 'publication')} ({', '.join(map(vocabulary.label, present))})"
 
 
 def direction_counts(frame: pd.DataFrame, split: str = "k_family", subtitle: str = "", count_all: bool = False) -> go.Figure:
