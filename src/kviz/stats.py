@@ -108,17 +108,22 @@ def counted_rows(frame: pd.DataFrame, count_all: bool = False) -> tuple[pd.DataF
 
     By default only evidence about vitamin K; with `count_all` every row, and the note names what is not evidence.
     """
-    reasons = not_evidence_reason(frame)
-    outside = reasons[has_effect(frame) & (reasons.to_numpy() != "")]
+    counted, note = counted_mask(frame, count_all)
+    return (frame if count_all else frame[counted]), note
+
+
+def counted_mask(frame: pd.DataFrame, count_all: bool = False) -> tuple[np.ndarray, str]:
+    """`counted_rows` as a boolean array over the rows (for a caller that selects rows and columns in one go)."""
+    reasons = not_evidence_reason(frame).to_numpy()
+    outside = pd.Series(reasons[has_effect(frame) & (reasons != "")], dtype=object)
     per_reason = outside.value_counts()
     parts = ", ".join(f"{int(per_reason[key])} {label}" for key, label in NOT_EVIDENCE_REASONS.items()
                       if per_reason.get(key, 0))
     total = len(outside)
     findings = f"{total} finding{'s' if total != 1 else ''} that {'are' if total != 1 else 'is'} not evidence about vitamin K"
     if count_all:
-        return frame, (f"Also counting {findings} ({parts}), hatched" if total else "")
-    note = f"Left out of the counts: {findings} ({parts})" if total else ""
-    return frame[reasons.to_numpy() == ""], note
+        return np.ones(len(frame), dtype=bool), (f"Also counting {findings} ({parts}), hatched" if total else "")
+    return reasons == "", (f"Left out of the counts: {findings} ({parts})" if total else "")
 
 
 def rows_behind(frame: pd.DataFrame, outcome: str, direction: str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from kviz.charts.style import (
 # The effect direction plot stays legible up to about this many publications; it shows the most recent.
 MAX_EDP_PUBLICATIONS = 60
 EDP_ROW_HEIGHT = 34
-# Every column the plot reads: the rows it keeps are copied with these only.
+# Every column the plot reads: the rows it draws are copied with these only.
 EDP_COLUMNS = (*stats.DIRECTION_COLUMNS, schema.PUBLISHED_DATE, schema.YEAR, "citation", "headline", "n_participants",
                "measure", "estimate", "ci_low", "ci_high", "unit", "contrast")
 
@@ -155,8 +155,8 @@ def effect_direction_plot(frame: pd.DataFrame, subtitle: str = "", count_all: bo
     publications only the most recent are drawn, and the title says so. customdata = (study_id, outcome).
     """
     title = "Effect direction plot"
-    counted, counted_note = stats.counted_rows(frame[list(EDP_COLUMNS)], count_all)
-    effect = stats.effect_rows(counted)
+    counted, counted_note = stats.counted_mask(frame, count_all)
+    effect = frame.loc[counted & stats.has_effect(frame), list(EDP_COLUMNS)]
     if effect.empty:
         message = NO_DATA_MESSAGE if frame.empty else "No matching evidence about vitamin K has a direction of effect"
         return empty_figure(title, subtitle, message, [counted_note] if counted_note else [])
