@@ -43,26 +43,28 @@ else:
     if ui.data_selection().frame is not None:
         st.caption("The flow describes the bundled findings' search, not your upload.")
     st.plotly_chart(ui.search_flow_figure(records, bundled), width="stretch", config={"displaylogo": False})
-    with st.expander(f"All {len(records):,} records considered"):
-        listed = pd.DataFrame({
-            "Decision": records["decision"].map(schema.DECISION.label),
-            "Reason": records["reason"].map(schema.EXCLUSION_REASON.label),
-            "Title": records["title"],
-            "Year": records["year"],
-            "Found via": records["found_via"].map(schema.RECORD_SOURCE.label),
-            "Page": records["url"].map(ui.https_link),
-            "DOI": records["doi"].map(ui.doi_link),
-            "Study ID": records["study_id"],
-        })
-        st.dataframe(
-            listed, hide_index=True, width="stretch", placeholder="—",
-            column_config={
-                "Title": st.column_config.TextColumn(width="large"),
-                "Year": st.column_config.NumberColumn(format="%d"),
-                "Page": st.column_config.LinkColumn(display_text=r"https://(?:www\.)?([^/]+)"),
-                "DOI": st.column_config.LinkColumn(display_text=r"https://doi\.org/(.+)"),
-            },
-        )
+    # Collapsed expanders here are lazy (on_change="rerun"): their tables are built and sent only once opened.
+    with st.expander(f"All {len(records):,} records considered", key="records", on_change="rerun") as records_list:
+        if records_list.open:
+            listed = pd.DataFrame({
+                "Decision": records["decision"].map(schema.DECISION.label),
+                "Reason": records["reason"].map(schema.EXCLUSION_REASON.label),
+                "Title": records["title"],
+                "Year": records["year"],
+                "Found via": records["found_via"].map(schema.RECORD_SOURCE.label),
+                "Page": records["url"].map(ui.https_link),
+                "DOI": records["doi"].map(ui.doi_link),
+                "Study ID": records["study_id"],
+            })
+            st.dataframe(
+                listed, hide_index=True, width="stretch", placeholder="—",
+                column_config={
+                    "Title": st.column_config.TextColumn(width="large"),
+                    "Year": st.column_config.NumberColumn(format="%d"),
+                    "Page": st.column_config.LinkColumn(display_text=r"https://(?:www\.)?([^/]+)"),
+                    "DOI": st.column_config.LinkColumn(display_text=r"https://doi\.org/(.+)"),
+                },
+            )
 
 st.header("How rows were coded", divider="gray")
 st.markdown(
@@ -117,8 +119,9 @@ st.dataframe(
     },
 )
 for column, vocabulary in schema.VOCABULARIES.items():
-    with st.expander(f"{vocabulary.title} — codes of `{column}`"):
-        st.dataframe(vocabulary_table(vocabulary), hide_index=True, width="stretch")
+    with st.expander(f"{vocabulary.title} — codes of `{column}`", key=f"codes_{column}", on_change="rerun") as codes:
+        if codes.open:
+            st.dataframe(vocabulary_table(vocabulary), hide_index=True, width="stretch")
 
 st.header("Limitations", divider="gray")
 st.markdown(

@@ -1,4 +1,7 @@
-"""Timeline: every dated publication on a time axis, then publications per year by vitamin K form."""
+"""Timeline: every dated publication on a time axis, then (opened on request) publications per year by vitamin K
+form."""
+
+import streamlit as st
 
 from kviz import schema, ui
 from kviz.charts import catalogue
@@ -16,4 +19,9 @@ event = ui.chart(view, catalogue.TIMELINES[rows_by], key="timeline_chart", selec
 selected = ui.selected_rows(event, view.rows, ("finding_id",))
 ui.finding_cards(selected, "Select a marker to see that finding's details and links here.")
 
-ui.chart(view, catalogue.PUBLICATIONS_PER_YEAR)
+# Below a chart taller than the screen: built and sent only once opened (a lazy expander), and kept in the URL
+# (?per_year=true) so a copied link opens it too.
+with st.expander(catalogue.PUBLICATIONS_PER_YEAR.title, key="per_year", on_change="rerun",
+                 bind="query-params", icon=":material/bar_chart:") as per_year:
+    if per_year.open:
+        ui.chart(view, catalogue.PUBLICATIONS_PER_YEAR)

@@ -28,8 +28,9 @@ REGISTERED_PAGES = [
 DATA_PAGES = ["pages/overview.py", "pages/timeline.py", "pages/effects.py", "pages/effect_sizes.py", "pages/map.py",
               "pages/table.py"]
 PAGES = [*DATA_PAGES, "pages/about.py"]
-# Effect directions draws only its open tab's chart; the fixture has no screening records, so About has no flow.
-CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 2, "pages/effects.py": 1, "pages/effect_sizes.py": 1,
+# Effect directions draws only its open tab's chart, the Timeline its publications per year only once opened; the
+# fixture has no screening records, so About has no flow.
+CHART_PAGES = {"pages/overview.py": 1, "pages/timeline.py": 1, "pages/effects.py": 1, "pages/effect_sizes.py": 1,
                "pages/map.py": 1, "pages/about.py": 0}
 EFFECTS_TABS = {"plot": "Effect direction plot", "compare": "K1 vs K2, with vs without D3",
                 "votes": "Vote count (exploratory)"}
@@ -287,6 +288,26 @@ def test_effects_page_builds_only_the_open_tab(tab, chart):
     assert f"_{chart.key}" in drawn.proto.config  # the camera button's file name ends with the chart's key
     assert ("split" in [group.key for group in at.button_group]) == (tab == "compare")  # its switch is in its tab
     assert bool(at.dataframe) == (tab == "votes")
+
+
+def test_timeline_builds_publications_per_year_once_opened_and_the_link_keeps_it():
+    at = open_page("pages/timeline.py")
+    (drawn,) = at.get("plotly_chart")
+    assert f"_{catalogue.TIMELINE_BY_OUTCOME.key}" in drawn.proto.config
+    assert [e.label for e in at.expander] == [catalogue.PUBLICATIONS_PER_YEAR.title]
+    opened = open_page("pages/timeline.py", {"per_year": "true"})  # the link of a reader who opened it
+    assert [f"_{chart.key}" in drawn.proto.config for drawn, chart in zip(
+        opened.get("plotly_chart"), (catalogue.TIMELINE_BY_OUTCOME, catalogue.PUBLICATIONS_PER_YEAR))] == [True, True]
+
+
+def test_about_sends_its_record_list_and_code_tables_only_once_opened(monkeypatch):
+    monkeypatch.delenv(ui.DATA_ENV_VAR)
+    at = open_page("pages/about.py")
+    shown = len(at.dataframe)  # the data dictionary, always shown
+    at.session_state["records"] = True  # what opening the expander sets
+    at.run()
+    assert len(at.dataframe) == shown + 1
+    assert "Title" in at.dataframe[0].value.columns
 
 
 def test_effects_page_shows_the_vote_count_table_with_labels():

@@ -22,7 +22,7 @@ from .helpers import (
 # removed chart must show up here (the navigation test fails on a page missing from this table).
 CHARTS_PER_PAGE = {
     "": 1,  # overview: direction summary
-    "timeline": 2,  # timeline, publications per year
+    "timeline": 1,  # the timeline; publications per year once its expander is opened (test below)
     "effects": 1,  # the open tab's chart: the effect direction plot
     "effect_sizes": 1,  # forest plot
     "map": 1,  # evidence map
@@ -55,6 +55,21 @@ def test_sidebar_links_open_every_page(bundled_server: Server, page: Page) -> No
         assert_no_errors(page)
         assert_charts_drawn(page, CHARTS_PER_PAGE[path])
     assert "Traceback" not in bundled_server.log(), bundled_server.log()[-3000:]
+
+
+def test_timeline_draws_publications_per_year_when_it_is_opened_and_the_link_keeps_it(
+    bundled_server: Server, page: Page, new_context
+) -> None:
+    open_path(page, bundled_server, "timeline")
+    rerun_after(page, page.get_by_text("Publications per year", exact=True).click)
+    assert_charts_drawn(page, 2)
+    drawn = chart_fingerprints(page)
+    assert "Publications per year" in drawn[1] and "per_year=true" in page.url
+    assert_no_errors(page)
+
+    shared = new_context().new_page()
+    open_path(shared, bundled_server, "timeline", page.url.split("?", 1)[1])
+    assert_charts_drawn(shared, 2)
 
 
 def test_effect_directions_builds_a_tab_when_it_is_opened_and_the_link_keeps_it(
