@@ -102,6 +102,21 @@ def test_effect_direction_plot_gives_a_publication_one_marker_per_design_and_out
     assert len(markers[style.escape(schema.DIRECTION.label("benefit"))].x) == 1
 
 
+def test_effect_direction_plot_cells_take_their_direction_as_study_directions_does(big_frame):
+    """The plot gathers each cell in one pass of its own (for speed): its directions must stay those of
+    stats.study_directions, which every other chart counts with, rows that disagree and missing keys included."""
+    rows = stats.effect_rows(big_frame.iloc[:3000])
+    shuffled = rows["direction"].sample(frac=1, random_state=1).to_numpy()
+    rows = pd.concat([rows, rows.assign(direction=pd.Categorical(shuffled, dtype=rows["direction"].dtype))],
+                     ignore_index=True)
+    rows.loc[rows.index[::97], "design"] = None
+    cells = effect_direction_plot._edp_cells(rows)
+    expected = stats.study_directions(rows, by=["design"])
+    assert (cells["direction"] == stats.MIXED).sum() > 100
+    pd.testing.assert_frame_equal(cells[list(expected.columns)],
+                                  expected.astype({"design": str, "outcome": str}))
+
+
 def test_effect_direction_plot_labels_tell_publications_apart(frame_of):
     rows = [{"study_id": "a", "published": "2011-01", "citation": "Site page one"},
             {"study_id": "b", "published": "2011-05", "citation": "Site page two"},
