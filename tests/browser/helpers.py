@@ -32,6 +32,8 @@ ARTIFACTS = REPO / "test-artifacts"
 FIXTURE_DATA = Path(__file__).resolve().parent / "data" / "findings-fixture.csv"
 # The fixture's count line with no filter, then narrowed to K2, to K2 as MK-7, and to MK-7 with D3.
 ALL_COUNT = "18 of 18 findings · 15 publications"
+# The Timeline page draws its timeline; its publications per year only once that expander is opened.
+TIMELINE_CHARTS = 1
 K2_COUNT = "9 of 18 findings · 7 publications"  # K2 with subtype not stated, MK-4 and MK-7 rows
 MK7_COUNT = "6 of 18 findings · 5 publications"
 MK7_WITH_D3_COUNT = "4 of 18 findings · 3 publications"

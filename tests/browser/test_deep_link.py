@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page
 from .helpers import (
     FIXTURE_DATA,
     MK7_WITH_D3_QUERY,
+    TIMELINE_CHARTS,
     assert_charts_drawn,
     assert_mk7_with_d3_shown,
     assert_no_errors,
@@ -36,7 +37,7 @@ def test_cold_deep_link_runs_through_the_app(new_context: Callable[[], BrowserCo
         assert_no_errors(cold)
         assert path_of(cold.url) == "timeline"
         assert_mk7_with_d3_shown(cold)
-        assert_charts_drawn(cold, 2)
+        assert_charts_drawn(cold, TIMELINE_CHARTS)
         screenshot(cold, "cold-deep-link-timeline")
 
         warm = new_context().new_page()
@@ -61,6 +62,6 @@ def test_many_visitors_opening_one_link_at_once_on_a_fresh_server_all_get_the_wh
             assert_no_errors(page)
             assert path_of(page.url) == "timeline", number
             assert_mk7_with_d3_shown(page)
-            assert_charts_drawn(page, 2)
+            assert_charts_drawn(page, TIMELINE_CHARTS)
         server_log = fresh.log()
         assert "KeyError" not in server_log and "Traceback" not in server_log, server_log[-2000:]

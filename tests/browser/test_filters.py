@@ -11,6 +11,7 @@ from .helpers import (
     MK7_COUNT,
     MK7_WITH_D3_COUNT,
     SUBTYPE,
+    TIMELINE_CHARTS,
     WITH_D3,
     WITH_D3_LABEL,
     Server,
@@ -82,7 +83,7 @@ def test_link_with_filters_restores_them_in_a_new_browser(server: Server, new_co
     assert path_of(second.url) == "timeline"
     assert_mk7_with_d3_shown(second)
     assert second.get_by_role("radio", name="Study design", exact=True).get_attribute("aria-checked") == "true"
-    assert_charts_drawn(second, 2)
+    assert_charts_drawn(second, TIMELINE_CHARTS)
     assert chart_fingerprints(second) == charts, "the link reopens the very same charts"
     assert_no_errors(second)
     screenshot(second, "filters-restored-from-link")

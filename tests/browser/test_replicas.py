@@ -39,6 +39,7 @@ from .helpers import (
     FIXTURE_DATA,
     REPO,
     SERVER_START_SECONDS,
+    TIMELINE_CHARTS,
     Server,
     assert_charts_drawn,
     assert_no_errors,
@@ -215,7 +216,7 @@ def test_two_visitors_on_two_replicas_each_see_only_their_upload(
     for page, rows, replica in ((first, 3, "r1"), (second, 5, "r2")):
         go_to(page, proxy, "timeline")
         assert count_line(page) == own_count(rows)
-        assert_charts_drawn(page, 2)
+        assert_charts_drawn(page, TIMELINE_CHARTS)
         assert affinity(page.context) == replica
 
 
@@ -224,7 +225,7 @@ def test_a_deep_link_works_through_the_proxy(proxy: Proxy, page: Page) -> None:
     assert_no_errors(page)
     assert chips(page, OUTCOME) == [FRACTURE]
     assert count_line(page).startswith(f"{FIXTURE_FRACTURE_ROWS} of 18 findings")
-    assert_charts_drawn(page, 2)
+    assert_charts_drawn(page, TIMELINE_CHARTS)
 
 
 def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
@@ -253,7 +254,7 @@ def test_a_stopped_replica_is_replaced_and_its_visitors_reconnect(
     assert_no_errors(page)
     assert count_line(page) == ALL_COUNT, "the served data again, not the lost upload"
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("The uploaded file this page showed is not here")
-    assert_charts_drawn(page, 2)
+    assert_charts_drawn(page, TIMELINE_CHARTS)
     assert healthy(proxy.url)
 
 

@@ -14,6 +14,7 @@ from .helpers import (
     FIXTURE_DATA,
     FORM,
     REPO,
+    TIMELINE_CHARTS,
     Relay,
     Server,
     assert_charts_drawn,
@@ -63,7 +64,7 @@ def test_an_upload_stays_in_the_session_that_made_it(
     screenshot(uploader, "upload-1-uploaded")
     go_to(uploader, bundled_server, "timeline")
     assert count_line(uploader) == ALL_COUNT, "every page of that session shows the upload"
-    assert_charts_drawn(uploader, 2)
+    assert_charts_drawn(uploader, TIMELINE_CHARTS)
     assert chart_fingerprints(uploader) != bundled_charts
     screenshot(uploader, "upload-2-timeline-of-the-upload")
 
@@ -129,7 +130,7 @@ def test_a_dropped_connection_asks_for_the_upload_again(
         assert_no_errors(page)
         expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text(LOST)
         assert count_line(page) == bundled_count, "the bundled findings, said so, not a silently missing upload"
-        assert_charts_drawn(page, 2)
+        assert_charts_drawn(page, TIMELINE_CHARTS)
 
 
 def test_a_workbook_is_refused_on_screen_with_the_whole_hint(server: Server, page: Page, tmp_path) -> None:
