@@ -74,10 +74,8 @@ def _publication_labels(effect: pd.DataFrame, publications: pd.DataFrame) -> lis
               for study, year in zip(studies, publications["year"])]
     repeated = {label for label, count in Counter(labels).items() if count > 1}
     if repeated:
-        dates = publications["date"].to_numpy()
-        undated = np.isnat(dates)
-        in_date_order = sorted(range(len(studies)),
-                               key=lambda i: (undated[i], 0 if undated[i] else dates[i], studies[i]))
+        dates = _date_keys(publications["date"])
+        in_date_order = sorted(range(len(studies)), key=lambda i: (dates[i], studies[i]))
         numbers: Counter = Counter()
         for i in in_date_order:
             label = labels[i]
@@ -96,11 +94,16 @@ def _edp_publications(effect: pd.DataFrame) -> pd.DataFrame:
 
 def _most_recent(publications: pd.DataFrame, limit: int) -> pd.DataFrame:
     """The `limit` most recent publications (undated ones last, ties by study_id for a stable choice)."""
-    dates, studies = publications["date"].to_numpy(), publications.index.tolist()
-    undated = np.isnat(dates)
-    newest_first = sorted(range(len(studies)),
-                          key=lambda i: (undated[i], 0 if undated[i] else -dates[i].astype(np.int64), studies[i]))
+    dates, studies = _date_keys(publications["date"]), publications.index.tolist()
+    newest_first = sorted(range(len(studies)), key=lambda i: (dates[i][0], -dates[i][1], studies[i]))
     return publications.iloc[newest_first[:limit]]
+
+
+def _date_keys(dates: pd.Series) -> list[tuple[bool, int]]:
+    """A sort key per date that puts missing dates last: (undated, the date as an integer)."""
+    values = dates.to_numpy()
+    return [(True, 0) if missing else (False, int(value)) for missing, value
+            in zip(np.isnat(values).tolist(), values.astype(np.int64).tolist())]
 
 
 def _edp_cells(effect: pd.DataFrame) -> pd.DataFrame:
@@ -222,15 +225,14 @@ def _edp_rows(cells: pd.DataFrame, publications: pd.DataFrame) -> pd.DataFrame:
     """One row per (publication, design), grouped by design in schema order, oldest first within a design (then by
     label); columns study_id, design, date, label, row."""
     pairs = list(dict.fromkeys(zip(cells["study_id"], cells["design"].astype(str))))
-    dates = publications["date"].to_numpy()
-    undated = np.isnat(dates)
+    dates, date_keys = publications["date"].to_numpy(), _date_keys(publications["date"])
     position = {study: i for i, study in enumerate(publications.index)}
     labels = publications["label"].tolist()
     design_order = {code: i for i, code in enumerate(schema.DESIGN.codes)}
 
     def order(pair: tuple[str, str]) -> tuple:
         i = position[pair[0]]
-        return design_order[pair[1]], undated[i], 0 if undated[i] else dates[i], labels[i]
+        return design_order[pair[1]], date_keys[i], labels[i]
 
     pairs.sort(key=order)
     chosen = [position[study] for study, _ in pairs]

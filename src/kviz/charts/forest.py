@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 
 from kviz import effect_sizes, meta_analysis, schema
 from kviz.charts.style import (
-    AXIS_COLOUR, BASE_FONT_SIZE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, TEXT_COLOUR, counts_text, empty_figure, escape,
-    hover_texts, marker_style, slide_figure,
+    AXIS_COLOUR, BASE_FONT_SIZE, MUTED_TEXT_COLOUR, NO_DATA_MESSAGE, TEXT_COLOUR, category_labels, counts_text,
+    empty_figure, escape, hover_texts, marker_style, slide_figure,
 )
 
 ROW_HEIGHT = 26
@@ -104,11 +104,6 @@ def _lines(rows: pd.DataFrame, pooled: list[meta_analysis.Pooled], measure: str)
     return lines
 
 
-def _labels(codes: pd.Series, label, hidden: str = "") -> list[str]:
-    """Each code's label ('' for a missing code and for `hidden`)."""
-    return ["" if pd.isna(code) or code == hidden else label(code) for code in codes.tolist()]
-
-
 def _axis_label(line: _Line) -> str:
     text = escape(line.label)
     return {"site": f"<b>{text}</b>", "family": f"<b><i>{text}</i></b>", "subgroup": f"<i>{text}</i>",
@@ -157,9 +152,9 @@ def forest_plot(analysis: meta_analysis.Analysis, subtitle: str = "") -> go.Figu
          ("Turned round", [turned if reoriented else "" for reoriented in table["reoriented"].tolist()]),
          ("As printed", table["effect_size"]),
          (schema.LABELS["n_participants"], counts_text(table["n_participants"])),
-         *[(schema.LABELS[column], _labels(table[column], schema.VOCABULARIES[column].label))
-           for column in ("design", "k_form", "d3")],
-         (schema.LABELS["integrity"], _labels(table["integrity"], schema.INTEGRITY.label, hidden="ok")),
+         *[(schema.LABELS[column], category_labels(table[column], column)) for column in ("design", "k_form", "d3")],
+         (schema.LABELS["integrity"],  # a finding without concerns says nothing here
+          category_labels(table["integrity"].where(table["integrity"] != "ok"), "integrity")),
          ("Not pooled", table["not_pooled"])],
     )
     traces = [dict(
