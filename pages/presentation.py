@@ -2,8 +2,14 @@
 
 No page heading and one slim row of controls: the rest of the screen is the slide. Charts are laid out for the
 browser window's size (kviz.charts.slides): text grows with the screen, and tall charts are split over several
-slides rather than shrunk. The slide number is bound to the URL (`?slide=3`) like the filters, so a copied link
-reopens the same slide with the same filters. Previous / Next also answer the ← and → keys.
+slides rather than shrunk. The slide number is kept in the URL (`?slide=3`) like the filters, so a copied link
+reopens the same slide with the same filters, and the browser's Back and Forward step through the slides shown.
+Previous / Next also answer the ← and → keys.
+
+The server's session, not the browser, holds the slide number; the URL is written from it. Browser-held copies
+lost presses: with a URL-bound `st.pagination` that Previous / Next wrote to, or with the query parameter itself,
+a rerun the browser sent meanwhile (the pagination widget reports itself after it is drawn) carried the old slide
+back and undid the press (the browser test caught it in about one run of three).
 """
 
 import dataclasses
@@ -11,13 +17,15 @@ import datetime
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kviz import filters, report, ui
 from kviz.charts import catalogue, slides
 from kviz.charts.style import add_source_line, chart_config
 from kviz.ui.viewport import window_size
 
-SLIDE_KEY = "slide"
+SLIDE_KEY = "slide"  # the URL parameter
+SHOWN_SLIDE_KEY = "presentation_slide"  # the session's slide number, which the URL follows
 IMAGE_FORMAT_KEY = "image"
 IMAGE_FORMATS = {"png": "PNG", "svg": "SVG"}
 DEFAULT_WINDOW = (1920, 1080)  # until the browser has told its size (and in tests)
@@ -27,10 +35,46 @@ SLIDE_STYLE = """<style>
 </style>"""
 
 
+def _slide_in_url() -> int:
+    """The slide the URL names; the title card for a missing or malformed number."""
+    text = st.query_params.get(SLIDE_KEY, "")
+    return int(text) if text.isdecimal() else 1
+
+
+def _kept_slide(count: int) -> int:
+    """The session's slide, or the title card while that is past this deck's end (kept: the first run lays the deck
+    out for a default screen, and a smaller screen's deck, the one a link may come from, has more slides)."""
+    slide = st.session_state.get(SHOWN_SLIDE_KEY, 1)
+    return slide if 1 <= slide <= count else 1
+
+
+def _shown_slide(count: int) -> int:
+    """The slide to show, kept by the session and written to the URL. The URL decides only when it is new to the
+    session: on opening the page or a link, and on the browser's Back / Forward; a rerun the browser sends with an
+    older URL does not undo a press. (Back / Forward is told by the run context: Streamlit has no public flag for
+    it; without one, Back keeps the slide shown.)"""
+    context = get_script_run_ctx()
+    if SHOWN_SLIDE_KEY not in st.session_state or getattr(context, "is_history_navigation", False):
+        st.session_state[SHOWN_SLIDE_KEY] = _slide_in_url()
+    slide = _kept_slide(count)
+    if slide == 1:  # the deck's own link stays clean
+        st.query_params.pop(SLIDE_KEY, None)
+    elif st.query_params.get(SLIDE_KEY) != str(slide):
+        st.query_params[SLIDE_KEY] = str(slide)
+    return slide
+
+
 def _step(by: int, count: int) -> None:
-    """Previous / Next: move the bound slide number, staying on the first or last slide at the ends."""
-    current = st.session_state.get(SLIDE_KEY, 1)
-    st.session_state[SLIDE_KEY] = min(max(current + by, 1), count)
+    """Previous / Next: one slide on, staying on the first or last slide at the ends."""
+    st.session_state[SHOWN_SLIDE_KEY] = min(max(_kept_slide(count) + by, 1), count)
+
+
+def _jump(picker_key: str, drawn_on: int) -> None:
+    """A page number chosen in the pagination widget drawn on slide `drawn_on`. The widget also reports its own
+    page after it is drawn, which can arrive after a later press: that is not a choice."""
+    chosen = st.session_state[picker_key]
+    if chosen != drawn_on:
+        st.session_state[SHOWN_SLIDE_KEY] = chosen
 
 
 def _title_card(view: ui.View, today: datetime.date) -> None:
@@ -94,7 +138,10 @@ count = 1 + len(deck)  # the title card, then the chart slides
 with st.container(horizontal=True, vertical_alignment="center", gap="small"):  # one slim row, also at 1280 × 720
     st.button("Previous", icon=":material/arrow_back:", on_click=_step, args=(-1, count), shortcut="Left",
               help="Previous slide (← key)")
-    slide = st.pagination(count, max_visible_pages=5, key=SLIDE_KEY, bind="query-params")
+    slide = _shown_slide(count)
+    picker_key = f"slide_picker_{slide}"  # a new widget per slide, drawn on it
+    st.pagination(count, default=slide, max_visible_pages=5, key=picker_key, on_change=_jump,
+                  args=(picker_key, slide))
     st.button("Next", icon=":material/arrow_forward:", icon_position="right", on_click=_step, args=(1, count),
               shortcut="Right", help="Next slide (→ key)")
     image_format = st.segmented_control(

@@ -119,6 +119,32 @@ def test_next_and_previous_move_one_slide_and_stop_at_the_ends():
     assert chart_title(at) == seen[-2]
 
 
+def test_a_page_number_jumps_to_its_slide_and_previous_counts_from_there():
+    at = open_slides()
+    at.get("pagination")[0].set_value(4).run()
+    assert slide_caption(at).startswith("Slide 4 of")
+    assert at.query_params["slide"] == "4"
+    press(at, "Previous")
+    assert slide_caption(at).startswith("Slide 3 of")
+    assert at.get("pagination")[0].value == 3
+
+
+def test_a_rerun_sent_with_an_older_link_does_not_undo_a_press():
+    """The browser can send a rerun whose URL predates the last press (another widget reporting meanwhile): the
+    session's slide stands, and the URL is written back to it."""
+    at = open_slides()
+    press(at, "Next")
+    press(at, "Next")
+    at.query_params["slide"] = "2"
+    at.run()
+    assert slide_caption(at).startswith("Slide 3 of")
+    assert at.query_params["slide"] == "3"
+    press(at, "Previous")
+    press(at, "Previous")
+    assert slide_caption(at).startswith("Slide 1 of")
+    assert "slide" not in at.query_params, "the title card is the deck's own link"
+
+
 def test_a_tall_chart_is_split_over_slides_in_parts_that_name_themselves(tmp_path, monkeypatch):
     many = tmp_path / "many.csv"
     synthetic.write_csv(many, 400, seed=5)

@@ -82,6 +82,23 @@ def test_presentation_draws_every_chart_one_slide_at_a_time(server: Server, page
     assert chart_fingerprints(page) == slides[total - 2]
 
 
+def test_page_numbers_back_and_forward_move_through_the_slides(server: Server, page: Page) -> None:
+    """A page number jumps; the browser's Back / Forward retrace the slides shown, and Next counts on from there."""
+    open_presentation(page, server)
+    caption = page.get_by_text(SLIDE).first
+    rerun_after(page, page.get_by_test_id("stPagination").get_by_role("button", name="Page 3").click)
+    expect(caption).to_contain_text("Slide 3 of ")
+    assert "slide=3" in page.url
+    step(page, "Next", 4)
+    for move, shown in ((page.go_back, 3), (page.go_back, 1), (page.go_forward, 3)):
+        rerun_after(page, move)
+        expect(caption).to_contain_text(f"Slide {shown} of ")
+        assert (f"slide={shown}" in page.url) == (shown > 1), page.url
+    step(page, "Next", 4)
+    assert_charts_drawn(page, 1)
+    assert_no_errors(page)
+
+
 def test_presentation_link_restores_the_slide_and_the_filters(
     server: Server, new_context: Callable[[], BrowserContext]
 ) -> None:
