@@ -37,9 +37,9 @@ def step(page: Page, name: str, to: int) -> None:
 
     A press that leaves the slide unchanged for 10 s is made once more, as a person would. Streamlit itself now and
     then loses a press made just as another rerun starts (roughly one press in a hundred here on 2026-12-03: the
-    click's rerun reaches the server but the slide does not move). A press that is undone, or a retry that lands twice, still
-    fails: the caption must name exactly slide `to` (pages/presentation.py keeps the slide in the session so that
-    a rerun carrying an older URL cannot move it back).
+    click's rerun reaches the server but the slide does not move). A press that is undone, or a retry that lands
+    twice, still fails: the caption must name exactly slide `to` (pages/presentation.py keeps the slide in the
+    session so that a rerun carrying an older URL cannot move it back).
     """
     button = page.get_by_test_id("stButton").filter(has_text=name).get_by_role("button")
     caption = page.get_by_text(SLIDE).first
